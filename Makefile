@@ -1,0 +1,39 @@
+# Offline test-and-mock suite for the Anthropic Messages API.
+# `make mock` runs the mock server; `make test` runs the whole suite. Both install what they need.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 4010
+
+.PHONY: help install mock test lint format bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv and install the project with its test tools
+
+mock: $(VENV)/.installed  ## run the mock server on $(HOST):$(PORT) with the shipped content
+	$(PY) -m mockclaude serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed  ## run the whole test suite
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed  ## ruff (lint + format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.installed  ## apply ruff formatting and safe fixes
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
