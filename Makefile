@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed  ## create .venv and install the project with its test tools
 
 mock: $(VENV)/.installed  ## run the mock server on $(HOST):$(PORT) with the shipped content
-	$(PY) -m mockclaude serve --host $(HOST) --port $(PORT)
+	$(PY) -m mockclaude serve --host $(HOST) --port $(PORT) $(ARGS)
 
 test: $(VENV)/.installed  ## run the whole test suite
 	$(PY) -m pytest

@@ -1,0 +1,87 @@
+"""Command line: ``python -m mockclaude serve`` starts the mock server (``mockclaude --help``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .config import LATENCY_CHOICES, VALIDATION_MODES, ConfigError, MockConfig, load_config
+
+_DEFAULTS = MockConfig()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockclaude",
+        description="Offline mock of the Anthropic Messages API. Point the SDK at it with "
+        "ANTHROPIC_BASE_URL=http://127.0.0.1:4010. Every option can also be set with MOCKCLAUDE_<OPTION>.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the mock server", description="Run the mock server (uvicorn, uvloop, httptools).")
+    serve.add_argument("--host", help=f"interface to bind (default {_DEFAULTS.host}; env HOST)")
+    serve.add_argument("--port", type=int, help=f"port (default {_DEFAULTS.port}; env PORT)")
+    serve.add_argument("--spec", dest="spec_path", type=Path, help="OpenAPI file whose schemas validate requests")
+    serve.add_argument("--catalog", dest="catalog_path", type=Path, help="model catalog YAML (ids, limits, prices, latency)")
+    serve.add_argument(
+        "--latency",
+        choices=LATENCY_CHOICES,
+        help="latency profile: 'model' uses each model's own (default); 'instant' never waits",
+    )
+    serve.add_argument("--speed", type=float, help="speed factor: 2 answers twice as fast as the profile (default 1)")
+    serve.add_argument(
+        "--validation",
+        choices=VALIDATION_MODES,
+        help="strict: spec + the API's semantic rules (default); permissive: spec only, any model name",
+    )
+    serve.add_argument(
+        "--api-key",
+        dest="api_keys",
+        action="append",
+        help="accept only this key (repeatable); by default any key, or none, is accepted",
+    )
+    serve.add_argument("--batch-processing-s", type=float, help="seconds a message batch takes to end (default 3)")
+    serve.add_argument("--answer-cache-size", type=int, help="identical requests answered from memory (default 4096; 0 off)")
+    serve.add_argument("--access-log", action="store_true", default=None, help="log every request")
+    serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    overrides = {k: v for k, v in vars(args).items() if k not in ("command", "log_level")}
+    if overrides.get("api_keys"):
+        overrides["api_keys"] = tuple(overrides["api_keys"])
+    try:
+        config = load_config(overrides)
+    except ConfigError as exc:
+        print(f"mockclaude: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return serve(config, args.log_level)
+
+
+def serve(config: MockConfig, log_level: str = "info") -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    try:
+        app = create_app(config)
+    except (OSError, ValueError) as exc:
+        print(f"mockclaude: cannot start: {exc}", file=sys.stderr)
+        return 2
+    print(f"mockclaude: serving the Messages API on http://{config.host}:{config.port}", file=sys.stderr)
+    uvicorn.run(
+        app,
+        host=config.host,
+        port=config.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=config.access_log,
+        log_level=log_level,
+        lifespan="on",
+    )
+    return 0

@@ -1,0 +1,98 @@
+"""The mock's configuration: one typed home, validated at start-up.
+
+Precedence: CLI flag > environment variable (``MOCKCLAUDE_*``) > default. A wrong value fails with
+the key, the value and the valid choices.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SPEC = REPO_ROOT / "openapi" / "anthropic.yaml"
+DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "models.yaml"
+
+VALIDATION_MODES = ("strict", "permissive")
+LATENCY_CHOICES = ("model", "instant", "haiku", "sonnet", "opus", "frontier")
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong; the message names the key, the value and the choices."""
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """Everything the app factory needs. Build it with :func:`load_config` or directly in tests."""
+
+    host: str = "127.0.0.1"
+    port: int = 4010
+    spec_path: Path = DEFAULT_SPEC
+    catalog_path: Path = DEFAULT_CATALOG
+    # "model": each model's own latency profile; or one named profile for every model.
+    latency: str = "model"
+    speed: float = 1.0
+    validation: str = "strict"
+    api_keys: tuple[str, ...] = ()
+    batch_processing_s: float = 3.0
+    max_body_bytes: int = 32 * 1024 * 1024
+    max_batch_body_bytes: int = 256 * 1024 * 1024
+    organization_id: str = "00000000-0000-4000-8000-00000000c1a0"
+    answer_cache_size: int = 4096
+    seed: str = ""
+    access_log: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _choice("validation", self.validation, VALIDATION_MODES)
+        _choice("latency", self.latency, LATENCY_CHOICES)
+        if not self.speed > 0:
+            raise ConfigError(f"speed: {self.speed!r} must be a number greater than 0")
+        if self.batch_processing_s < 0:
+            raise ConfigError(f"batch_processing_s: {self.batch_processing_s!r} must be >= 0")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port: {self.port!r} must be between 1 and 65535")
+
+
+def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{key}: {value!r} is not one of {', '.join(choices)}")
+
+
+_CASTS = {int: int, float: float, str: str, bool: lambda v: v.lower() in ("1", "true", "yes", "on")}
+
+
+def load_config(overrides: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> MockConfig:
+    """Build a config from the environment (``MOCKCLAUDE_<KEY>``) and explicit overrides (CLI flags)."""
+    env = os.environ if env is None else env
+    values: dict[str, object] = {}
+    for f in fields(MockConfig):
+        raw = env.get(f"MOCKCLAUDE_{f.name.upper()}")
+        if raw is None:
+            continue
+        values[f.name] = _parse_env(f.name, raw)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = value
+    try:
+        return replace(MockConfig(), **values)  # type: ignore[arg-type]
+    except TypeError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _parse_env(name: str, raw: str) -> object:
+    default = getattr(MockConfig(), name)
+    try:
+        if isinstance(default, bool):
+            return _CASTS[bool](raw)
+        if isinstance(default, Path):
+            return Path(raw)
+        if isinstance(default, tuple):
+            return tuple(k for k in raw.split(",") if k)
+        if isinstance(default, int | float | str):
+            return type(default)(raw)
+    except ValueError:
+        raise ConfigError(f"MOCKCLAUDE_{name.upper()}: {raw!r} is not a valid {type(default).__name__}") from None
+    raise ConfigError(f"MOCKCLAUDE_{name.upper()} cannot be set from the environment")

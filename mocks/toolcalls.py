@@ -1,0 +1,188 @@
+"""Which tools a synthesized answer calls, and with what input.
+
+The heuristic for ``tool_choice: auto`` (documented in the README), deterministic:
+- the last user turn's words (lower-cased, stop words removed, plural 's' dropped) are compared with
+  each tool's name parts (split on ``_``, ``-`` and camelCase) and its description words;
+- score = 2 per name part found + 1 per description word found (3+ letters), +3 when the text asks
+  for the tool by name, +2 when the text holds arithmetic and the tool is about calculation/math;
+- a tool is called when its score is at least 2; the best first, at most 3 in parallel, only the
+  best when ``disable_parallel_tool_use`` is true. ``any`` calls the best tool even with score 0;
+  ``tool`` calls the named one; ``none`` never calls a tool.
+Inputs are built from the tool's ``input_schema`` (required properties, or all when none are required),
+filled from the user's text where a value can be found there, so they validate against the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+STOP_WORDS = frozenset(
+    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "could", "do", "does", "for", "from", "get", "give", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "please", "tell", "that", "the", "their", "them", "then", "there", "these", "this", "to", "up", "us", "use", "using", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your", "current"]
+)
+_WORD = re.compile(r"[a-z0-9]+")
+_ARITH = re.compile(r"(-?\d+(?:\.\d+)?)\s*([-+*/x×^])\s*(-?\d+(?:\.\d+)?)")
+_CALC_WORDS = frozenset({"calc", "calculate", "calculator", "calculation", "math", "arithmetic", "compute", "evaluate"})
+
+
+def words(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in STOP_WORDS}
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _name_parts(name: str) -> set[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
+    return {_stem(p) for p in spaced.lower().split() if p not in STOP_WORDS}
+
+
+def score_tool(tool: dict[str, Any], text: str) -> int:
+    said = words(text)
+    name = str(tool.get("name", ""))
+    parts = _name_parts(name)
+    described = {w for w in words(str(tool.get("description", ""))) if len(w) >= 3}
+    score = 2 * len(parts & said) + len((described - parts) & said)
+    if name and name.lower() in text.lower():
+        score += 3
+    if _ARITH.search(text) and (parts | described) & _CALC_WORDS:
+        score += 2
+    return score
+
+
+def choose_tools(tools: list[dict[str, Any]], tool_choice: dict[str, Any] | None, text: str) -> list[dict[str, Any]]:
+    """The tools to call, best first (empty list: answer in text)."""
+    callable_tools = [t for t in tools if t.get("name") and "input_schema" in t]
+    choice = (tool_choice or {}).get("type", "auto")
+    if not callable_tools or choice == "none":
+        return []
+    single = bool((tool_choice or {}).get("disable_parallel_tool_use"))
+    if choice == "tool":
+        named = [t for t in callable_tools if t["name"] == tool_choice.get("name")] if tool_choice else []
+        return named[:1]
+    ranked = sorted(callable_tools, key=lambda t: -score_tool(t, text))  # stable: ties keep request order
+    chosen = [t for t in ranked if score_tool(t, text) >= 2]
+    if choice == "any" and not chosen:
+        chosen = ranked[:1]
+    return chosen[:1] if single else chosen[:3]
+
+
+def arithmetic(text: str) -> tuple[str, str] | None:
+    """The first ``a op b`` in the text and its result, as strings (None when there is none)."""
+    m = _ARITH.search(text)
+    if not m:
+        return None
+    a, op, b = float(m.group(1)), m.group(2), float(m.group(3))
+    if op in "+":
+        r = a + b
+    elif op == "-":
+        r = a - b
+    elif op in "*x×":
+        r = a * b
+    elif op == "^":
+        r = a**b if abs(b) < 64 else float("inf")
+    else:
+        r = a / b if b else float("nan")
+    result = str(int(r)) if r == r and r not in (float("inf"), float("-inf")) and r == int(r) else f"{r:.6g}"
+    return m.group(0), result
+
+
+_PLACE = re.compile(r"\b(?:in|for|at|near|of)\s+([A-Z][\w'-]*(?:[ ,]+[A-Z][\w'-]*)*)")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def build_input(schema: dict[str, Any], text: str) -> dict[str, Any]:
+    """An input object that validates against ``schema`` (a tool's input_schema)."""
+    value = _value(schema, "input", text, depth=0)
+    return value if isinstance(value, dict) else {}
+
+
+def _value(schema: Any, name: str, text: str, depth: int) -> Any:
+    if not isinstance(schema, dict) or depth > 6:
+        return "value"
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        lowered = text.lower()
+        for option in schema["enum"]:
+            if isinstance(option, str) and option.lower() in lowered:
+                return option
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf"):
+        if schema.get(key):
+            variants = [v for v in schema[key] if not (isinstance(v, dict) and v.get("type") == "null")]
+            return _value((variants or schema[key])[0], name, text, depth + 1)
+    if schema.get("allOf"):
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            if isinstance(part, dict):
+                merged.update(part)
+        return _value(merged, name, text, depth + 1)
+    kind = schema.get("type", "object" if "properties" in schema else "string")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        props: dict[str, Any] = schema.get("properties") or {}
+        wanted = list(schema.get("required") or props)
+        return {key: _value(props.get(key, {}), key, text, depth + 1) for key in wanted}
+    if kind == "array":
+        count = max(1, int(schema.get("minItems", 1)))
+        if "maxItems" in schema:
+            count = min(count, int(schema["maxItems"]))
+        return [_value(schema.get("items", {}), name, text, depth + 1) for _ in range(count)]
+    if kind in ("integer", "number"):
+        return _number(schema, kind, text)
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    return _string(schema, name, text)
+
+
+def _number(schema: dict[str, Any], kind: str, text: str) -> int | float:
+    lo = schema.get("minimum", schema.get("exclusiveMinimum"))
+    hi = schema.get("maximum", schema.get("exclusiveMaximum"))
+    candidates = [float(n) for n in _NUMBER.findall(text)] + [1.0]
+    for c in candidates:
+        v: int | float = int(c) if kind == "integer" else c
+        if kind == "integer" and c != int(c):
+            continue
+        if lo is not None and (v < lo or ("exclusiveMinimum" in schema and v <= schema["exclusiveMinimum"])):
+            continue
+        if hi is not None and (v > hi or ("exclusiveMaximum" in schema and v >= schema["exclusiveMaximum"])):
+            continue
+        return v
+    if lo is not None:
+        base = lo + (1 if "exclusiveMinimum" in schema and "minimum" not in schema else 0)
+        return int(base) if kind == "integer" else float(base)
+    return 0
+
+
+def _string(schema: dict[str, Any], name: str, text: str) -> str:
+    key = name.lower()
+    fmt = schema.get("format")
+    if fmt == "date":
+        value = "2026-11-24"
+    elif fmt == "date-time":
+        value = "2026-11-24T12:00:00Z"
+    elif fmt == "email" or "email" in key:
+        value = "user@example.com"
+    elif fmt in ("uri", "url") or key in ("url", "uri", "link"):
+        value = "https://example.com/"
+    elif key in ("location", "city", "place", "address", "destination", "origin", "region"):
+        m = _PLACE.search(text)
+        value = m.group(1).strip(" ,") if m else "San Francisco, CA"
+    elif key in ("expression", "formula", "equation", "expr"):
+        found = arithmetic(text)
+        value = found[0] if found else text.strip()[:80] or "1 + 1"
+    elif key in ("unit", "units"):
+        value = "celsius"
+    else:
+        value = " ".join(text.split())[:80] or name
+    min_len, max_len = int(schema.get("minLength", 0)), schema.get("maxLength")
+    if len(value) < min_len:
+        value = value + "x" * (min_len - len(value))
+    if max_len is not None:
+        value = value[: int(max_len)]
+    return value

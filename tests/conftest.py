@@ -1,0 +1,109 @@
+"""Shared fixtures: a real mock server on a free loopback port, SDK clients, and the contract."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from mockclaude.contract import Contract
+
+REPO = Path(__file__).resolve().parent.parent
+SPEC = REPO / "openapi" / "anthropic.yaml"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def start_server(tmp: Path, *args: str) -> Server:
+    """Start ``python -m mockclaude serve`` on a free loopback port and wait until it answers."""
+    port = free_port()
+    log = tmp / f"mock-{port}.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockclaude", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"mock server exited early:\n{log.read_text()}")
+        try:
+            httpx2.get(base_url + "/v1/models", headers={"anthropic-version": "2023-06-01"}, timeout=0.5)
+            return Server(base_url, process, log)
+        except httpx2.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"mock server did not start in 30 s:\n{log.read_text()}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def mock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The mock with instant latency and fast batches, shared by the server tests."""
+    server = start_server(tmp_path_factory.mktemp("mock"), "--latency", "instant", "--batch-processing-s", "0.5")
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def contract() -> Contract:
+    return Contract(SPEC)
+
+
+@pytest.fixture()
+def client(mock_server: Server):  # type: ignore[no-untyped-def]
+    import anthropic
+
+    return anthropic.Anthropic(
+        base_url=mock_server.base_url, api_key="sk-ant-test", _strict_response_validation=True, max_retries=0
+    )
+
+
+@pytest.fixture()
+def async_client(mock_server: Server):  # type: ignore[no-untyped-def]
+    import anthropic
+
+    return anthropic.AsyncAnthropic(
+        base_url=mock_server.base_url, api_key="sk-ant-test", _strict_response_validation=True, max_retries=0
+    )
+
+
+def raw_post(server: Server, path: str, body: bytes | dict, headers: dict[str, str] | None = None) -> httpx2.Response:
+    """A plain HTTP POST with the headers an SDK sends (override or drop with ``headers``)."""
+    import orjson
+
+    sent = {"anthropic-version": "2023-06-01", "x-api-key": "sk-ant-test", "content-type": "application/json"}
+    sent.update(headers or {})
+    data = body if isinstance(body, bytes) else orjson.dumps(body)
+    return httpx2.post(server.base_url + path, content=data, headers={k: v for k, v in sent.items() if v}, timeout=30)

@@ -1,0 +1,298 @@
+"""Drift between the OpenAPI spec and the installed Anthropic Python SDK (the newest release, 2.13.0).
+
+SDK types and spec schemas are walked structurally and in parallel (see `drift_engine` for exactly what is
+compared). One test per root, so a failure names the root; each failure lists every mismatch of that root,
+one per line, as `<path>: <problem> [where: <Schema.field>]`.
+
+Deliberate differences live in the spec itself, top-level key `x-sdk-differences` (a list of
+`{where, what, why}`); a mismatch at a listed `where` is allowed, and a listed `where` that no longer matches
+any mismatch fails the stale-entry test.
+
+`pytest tests/spec/test_sdk_drift.py -q -s` prints how much was compared.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import anthropic.types as sdk
+import pytest
+from anthropic.pagination import SyncPage
+from anthropic.types import message_count_tokens_params, message_create_params, model_list_params
+from anthropic.types.messages import (
+    DeletedMessageBatch,
+    MessageBatch,
+    MessageBatchIndividualResponse,
+    MessageBatchResult,
+    batch_create_params,
+    batch_list_params,
+)
+from anthropic.types.shared import ErrorObject, ErrorResponse
+from drift_engine import (
+    Counters,
+    Difference,
+    Mismatch,
+    Root,
+    RootResult,
+    SpecNode,
+    SpecWalker,
+    compare_root,
+    read_differences,
+    split_allowed,
+    stale_differences,
+)
+from spec_tools import load_spec, resolve_pointer
+
+
+class MessageCreateParamsWithStream(message_create_params.MessageCreateParamsBase, total=False):
+    """`MessageCreateParams` body as the spec models it: the SDK's base params plus an optional `stream`.
+
+    (The SDK splits it into NonStreaming/Streaming TypedDicts that differ only in `stream`.)
+    """
+
+    stream: bool
+
+
+# SDK TypedDict keys that the SDK sends as HTTP headers, never in the body or query string:
+# `workspace_id` -> `anthropic-workspace-id`, `user_profile_id` -> `anthropic-user-profile-id`
+# (see anthropic/resources/messages/messages.py `create`/`count_tokens`, resources/messages/batches.py,
+# resources/models.py). They are excluded on these top-level types only; the same keys inside a batch request's
+# `params` are body fields (the SDK passes `params` through unchanged) and are compared.
+HEADER_KEYS = frozenset({"workspace_id", "user_profile_id"})
+HEADER_ONLY_FIELDS: Mapping[type, frozenset[str]] = {
+    MessageCreateParamsWithStream: HEADER_KEYS,
+    message_count_tokens_params.MessageCountTokensParams: HEADER_KEYS,
+    batch_create_params.BatchCreateParams: HEADER_KEYS,
+    batch_list_params.BatchListParams: HEADER_KEYS,
+    model_list_params.ModelListParams: HEADER_KEYS,
+}
+
+ROOTS: tuple[Root, ...] = (
+    Root(
+        "MessageCreateParams",
+        MessageCreateParamsWithStream,
+        "request",
+        "MessageCreateParams",
+        excluded_fields=HEADER_ONLY_FIELDS,
+    ),
+    Root(
+        "MessageCountTokensParams",
+        message_count_tokens_params.MessageCountTokensParams,
+        "request",
+        "MessageCountTokensParams",
+        excluded_fields=HEADER_ONLY_FIELDS,
+    ),
+    Root(
+        "MessageBatchCreateParams",
+        batch_create_params.BatchCreateParams,
+        "request",
+        "MessageBatchCreateParams",
+        excluded_fields=HEADER_ONLY_FIELDS,
+    ),
+    Root(
+        "batches_list",
+        batch_list_params.BatchListParams,
+        "request",
+        query_of="batches_list",
+        excluded_fields=HEADER_ONLY_FIELDS,
+    ),
+    Root(
+        "models_list",
+        model_list_params.ModelListParams,
+        "request",
+        query_of="models_list",
+        excluded_fields=HEADER_ONLY_FIELDS,
+    ),
+    Root("Message", sdk.Message, "response", "Message"),
+    Root("ContentBlock", sdk.ContentBlock, "response", "ContentBlock"),
+    Root("RawMessageStreamEvent", sdk.RawMessageStreamEvent, "response", "RawMessageStreamEvent"),
+    Root("RawContentBlockDelta", sdk.RawContentBlockDelta, "response", "RawContentBlockDelta"),
+    Root("MessageBatch", MessageBatch, "response", "MessageBatch"),
+    Root(
+        "MessageBatchIndividualResponse",
+        MessageBatchIndividualResponse,
+        "response",
+        "MessageBatchIndividualResponse",
+    ),
+    Root("MessageBatchResult", MessageBatchResult, "response", "MessageBatchResult"),
+    Root("DeletedMessageBatch", DeletedMessageBatch, "response", "DeletedMessageBatch"),
+    Root("ModelInfo", sdk.ModelInfo, "response", "ModelInfo"),
+    Root("MessageTokensCount", sdk.MessageTokensCount, "response", "MessageTokensCount"),
+    Root("ErrorResponse", ErrorResponse, "response", "ErrorResponse"),
+    Root("ErrorObject", ErrorObject, "response", "ErrorObject"),
+    Root("ModelInfoPage", SyncPage[sdk.ModelInfo], "response", "ModelInfoPage"),
+    Root("MessageBatchPage", SyncPage[MessageBatch], "response", "MessageBatchPage"),
+)
+
+DOC = load_spec()
+
+
+@functools.cache
+def all_results() -> dict[str, RootResult]:
+    """Compare every root once per session (the per-root, stale-entry and summary tests share it)."""
+    return {root.name: compare_root(DOC, root) for root in ROOTS}
+
+
+def differences() -> list[Difference]:
+    return read_differences(DOC)
+
+
+def format_mismatches(mismatches: list[Mismatch]) -> str:
+    return "\n".join(f"  {m}" for m in mismatches)
+
+
+@pytest.mark.parametrize("root", ROOTS, ids=lambda r: r.name)
+def test_spec_matches_sdk(root: Root) -> None:
+    """Every field, enum value and union variant of the SDK type matches the spec schema, and vice versa."""
+    result = all_results()[root.name]
+    bad, _allowed = split_allowed(result.mismatches, differences())
+    target = root.schema or f"query parameters of {root.query_of}"
+    assert not bad, (
+        f"{len(bad)} mismatch(es) between SDK {getattr(root.sdk_type, '__name__', root.sdk_type)} and spec {target} "
+        f"(add deliberate ones to x-sdk-differences):\n{format_mismatches(bad)}"
+    )
+
+
+def test_no_stale_differences() -> None:
+    """Each `x-sdk-differences` entry still describes a real difference."""
+    stale = stale_differences(all_results().values(), differences())
+    assert not stale, "stale x-sdk-differences entries (no such difference any more):\n" + "\n".join(
+        f"  where={d.where!r}: {d.what}" for d in stale
+    )
+
+
+def test_differences_are_well_formed() -> None:
+    """`x-sdk-differences` entries name an existing schema (or list operation) and say what and why."""
+    schemas = DOC.get("components", {}).get("schemas", {})
+    problems = []
+    for d in differences():
+        head = d.where.split(".")[0]
+        if head not in schemas and head not in {r.name for r in ROOTS}:
+            problems.append(f"{d.where!r}: {head!r} is neither a schema nor a drift root")
+        if not d.what.strip() or not d.why.strip():
+            problems.append(f"{d.where!r}: `what` and `why` must not be empty")
+    assert not problems, "\n".join(problems)
+
+
+def test_drift_summary() -> None:
+    """Print what was compared; the walk must have covered a substantial part of the SDK."""
+    total = Counters()
+    for result in all_results().values():
+        total.add(result.counters)
+    allowed = sum(len(split_allowed(r.mismatches, differences())[1]) for r in all_results().values())
+    print(
+        f"\ndrift: compared {total.fields} SDK fields and {total.enum_values} enum values across {len(ROOTS)} roots "
+        f"({allowed} mismatches allowed by {len(differences())} x-sdk-differences entries)"
+    )
+    assert total.fields > 1000, "the drift walk compared suspiciously few fields"
+    assert total.enum_values > 500, "the drift walk compared suspiciously few enum values"
+
+
+# --- the drift check can fail --------------------------------------------------------------------------
+
+
+def _find_property_holder(doc: dict[str, Any], schema: dict[str, Any], name: str) -> dict[str, Any]:
+    """The (raw, un-merged) schema dict whose `properties` declares `name`, following `$ref` and `allOf`."""
+    if "$ref" in schema:
+        return _find_property_holder(doc, resolve_pointer(doc, schema["$ref"]), name)
+    if name in schema.get("properties", {}):
+        return schema
+    for part in schema.get("allOf", []):
+        try:
+            return _find_property_holder(doc, part, name)
+        except KeyError:
+            continue
+    raise KeyError(name)
+
+
+def _find_enum_holder(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema dict carrying the string `enum` of a (possibly nullable, possibly referenced) schema."""
+    if "$ref" in schema:
+        return _find_enum_holder(doc, resolve_pointer(doc, schema["$ref"]))
+    if any(isinstance(v, str) for v in schema.get("enum", [])):
+        return schema
+    for key in ("anyOf", "oneOf", "allOf"):
+        for part in schema.get(key, []):
+            try:
+                return _find_enum_holder(doc, part)
+            except KeyError:
+                continue
+    raise KeyError("enum")
+
+
+def test_drift_check_reports_deleted_fields_and_enum_values() -> None:
+    """Delete `Message.stop_sequence`, `TextBlockParam.citations` and the `refusal` stop reason from a copy of
+    the spec: the comparison reports exactly those three, naming the SDK type and field."""
+    doc = load_spec()
+    schemas = doc["components"]["schemas"]
+    roots = [r for r in ROOTS if r.name in ("Message", "MessageCreateParams")]
+    before = {r.name: set(map(str, compare_root(doc, r).mismatches)) for r in roots}
+
+    del _find_property_holder(doc, schemas["Message"], "stop_sequence")["properties"]["stop_sequence"]
+    del _find_property_holder(doc, schemas["TextBlockParam"], "citations")["properties"]["citations"]
+    stop_reason = _find_property_holder(doc, schemas["Message"], "stop_reason")["properties"]["stop_reason"]
+    _find_enum_holder(doc, stop_reason)["enum"].remove("refusal")
+
+    new = [m for r in roots for m in compare_root(doc, r).mismatches if str(m) not in before[r.name]]
+    problems = {m.problem for m in new}
+    assert problems == {
+        "SDK field Message.stop_sequence missing in spec",
+        "SDK field TextBlockParam.citations missing in spec",
+        "enum values in SDK but not in spec: ['refusal']",
+    }, format_mismatches(new)
+    paths = {m.path for m in new if not m.problem.startswith("SDK field TextBlockParam")}
+    assert paths == {"Message.stop_sequence", "Message.stop_reason"}, format_mismatches(new)
+
+
+def _new_mismatches(doc: dict[str, Any], root_name: str, before: set[str]) -> list[Mismatch]:
+    root = next(r for r in ROOTS if r.name == root_name)
+    return [m for m in compare_root(doc, root).mismatches if str(m) not in before]
+
+
+def test_drift_check_reports_additions_and_missing_variants() -> None:
+    """An extra spec property and a removed union variant are both reported."""
+    doc = load_spec()
+    schemas = doc["components"]["schemas"]
+    before = {name: {str(m) for m in all_results()[name].mismatches} for name in ("Message", "ContentBlock")}
+
+    _find_property_holder(doc, schemas["Message"], "id")["properties"]["bogus_field"] = {"type": "string"}
+    variants = schemas["ContentBlock"].get("oneOf") or schemas["ContentBlock"]["anyOf"]
+    walker = SpecWalker(doc)
+    upload = next(
+        v
+        for v in variants
+        if walker.property_values(walker.resolve(SpecNode(v, "#", "ContentBlock")), "type")
+        == {"container_upload"}
+    )
+    variants.remove(upload)
+
+    new_message = [str(m) for m in _new_mismatches(doc, "Message", before["Message"])]
+    assert any(
+        m.startswith("Message.bogus_field: spec property unknown to the SDK (Message has no such field)")
+        for m in new_message
+    ), new_message
+    new_blocks = [m.problem for m in _new_mismatches(doc, "ContentBlock", before["ContentBlock"])]
+    assert new_blocks == ["SDK variant type=['container_upload'] (ContainerUploadBlock) missing in spec"], (
+        new_blocks
+    )
+
+
+def test_differences_allow_and_go_stale() -> None:
+    """An `x-sdk-differences` entry allows matching mismatches and is reported stale when nothing matches it."""
+    mismatch = Mismatch(
+        "Message.usage.speed", "Message.usage.speed", "enum values in spec but not in SDK: ['x']"
+    )
+    nested = Mismatch("Message.usage.speed", "Message.usage.speed", "spec allows null, SDK does not")
+    field_entry = Difference("Message.usage", "usage differs", "because")
+    exact_entry = Difference("Message.usage.speed", "speed differs", "because")
+    schema_entry = Difference("Message", "schema-level", "because")
+    stale_entry = Difference("Message.nonexistent", "gone", "fixed upstream")
+
+    bad, allowed = split_allowed([mismatch, nested], [exact_entry])
+    assert bad == [] and allowed == [mismatch, nested]
+    assert field_entry.covers(mismatch)  # a field entry covers what is nested inline below it
+    assert not schema_entry.covers(mismatch)  # a bare schema name covers schema-level mismatches only
+    result = RootResult(ROOTS[0], [mismatch], Counters())
+    assert stale_differences([result], [exact_entry, stale_entry]) == [stale_entry]
