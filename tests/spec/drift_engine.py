@@ -375,6 +375,7 @@ class Mismatch:
     path: str  # e.g. MessageCreateParams.messages[].<user>.content[].<image>.source.<url>.url
     where: str  # e.g. URLImageSource.url: nearest named spec schema + property names
     problem: str
+    also_where: tuple[str, ...] = ()  # e.g. the variant's own schema name for an unknown union variant
 
     def __str__(self) -> str:
         return f"{self.path}: {self.problem} [where: {self.where}]"
@@ -400,10 +401,10 @@ class Comparison:
     excluded_fields: Mapping[type, frozenset[str]] = dataclasses.field(default_factory=dict)
     mismatches: list[Mismatch] = dataclasses.field(default_factory=list)
     counters: Counters = dataclasses.field(default_factory=Counters)
-    _visited: set[tuple[int, str]] = dataclasses.field(default_factory=set)
+    visited: set[tuple[int, str]] = dataclasses.field(default_factory=set)
 
-    def report(self, path: str, node: SpecNode, problem: str) -> None:
-        self.mismatches.append(Mismatch(path, node.where, problem))
+    def report(self, path: str, node: SpecNode, problem: str, *, also_where: tuple[str, ...] = ()) -> None:
+        self.mismatches.append(Mismatch(path, node.where, problem, also_where))
 
     # -- entry point ------------------------------------------------------------------------------------
 
@@ -520,6 +521,7 @@ class Comparison:
                     path,
                     node,
                     f"spec variant {key}={fmt_values(values)} ({variant.where}) unknown to the SDK",
+                    also_where=(variant.where,),
                 )
                 continue
             sdk_values = frozenset().union(*(sdk_keys[tp] for tp in matched_spec[i]))
@@ -536,9 +538,9 @@ class Comparison:
     ) -> None:
         """Compare the fields of one SDK object type with one spec object schema."""
         marker = (id(sdk_type), node.pointer)
-        if marker in self._visited:
+        if marker in self.visited:
             return
-        self._visited.add(marker)
+        self.visited.add(marker)
         schema = node.schema
         properties: Mapping[str, Any] = schema.get("properties", {})
         required = set(schema.get("required", []))
@@ -551,7 +553,8 @@ class Comparison:
             self.counters.fields += 1
             field_path = f"{path}.{name}"
             if name not in properties:
-                self.report(field_path, node, f"SDK field {type_name}.{sdk_field.attr_name} missing in spec")
+                missing_at = node.child({}, f"/properties/{name}", f".{name}")
+                self.report(field_path, missing_at, f"SDK field {type_name}.{sdk_field.attr_name} missing in spec")
                 continue
             child = node.child(properties[name], f"/properties/{name}", f".{name}")
             self._compare_required(sdk_field, name in required, field_path, child)
@@ -666,10 +669,10 @@ def root_node(doc: Mapping[str, Any], root: Root) -> SpecNode:
             raise KeyError(f"components.schemas.{root.schema} is missing from the spec")
         return SpecNode(schemas[root.schema], f"#/components/schemas/{root.schema}", root.schema)
     assert root.query_of is not None
-    return query_parameters_node(doc, root.query_of)
+    return query_parameters_node(doc, root.query_of, where=root.name)
 
 
-def query_parameters_node(doc: Mapping[str, Any], operation_id: str) -> SpecNode:
+def query_parameters_node(doc: Mapping[str, Any], operation_id: str, *, where: str) -> SpecNode:
     """An object schema made of the query parameters of an operation (`name[]` is read as `name`)."""
     for path, item in (doc.get("paths") or {}).items():
         for method, operation in (item or {}).items():
@@ -692,13 +695,18 @@ def query_parameters_node(doc: Mapping[str, Any], operation_id: str) -> SpecNode
                     "required": required,
                     "additionalProperties": False,
                 }
-                return SpecNode(schema, f"#/paths/{path}/{method}/parameters(query)", operation_id)
+                return SpecNode(schema, f"#/paths/{path}/{method}/parameters(query)", where)
     raise KeyError(f"no operation with operationId {operation_id!r}")
 
 
-def compare_root(doc: Mapping[str, Any], root: Root) -> RootResult:
-    """Walk one root and return every mismatch found (no allow-listing applied)."""
+def compare_root(doc: Mapping[str, Any], root: Root, *, visited: set[tuple[int, str]] | None = None) -> RootResult:
+    """Walk one root and return every mismatch found (no allow-listing applied).
+
+    Pass the same `visited` set to several calls to compare each (SDK type, schema) pair only once overall.
+    """
     comparison = Comparison(SpecWalker(doc), root.direction, root.excluded_fields)
+    if visited is not None:
+        comparison.visited = visited  # shared on purpose
     comparison.compare(root.sdk_type, root_node(doc, root), root.name)
     return RootResult(root, comparison.mismatches, comparison.counters)
 
@@ -713,10 +721,12 @@ class Difference:
 
     def covers(self, mismatch: Mismatch) -> bool:
         """An entry covers a mismatch located exactly at `where` (or whose full path is `where`); a field-level
-        entry (`Schema.field`) also covers mismatches nested inline below that field."""
-        if self.where in (mismatch.where, mismatch.path):
+        entry (`Schema.field`) also covers mismatches nested inline below that field. An unknown spec union
+        variant is located both at the union and at the variant's own schema."""
+        wheres = (mismatch.where, *mismatch.also_where)
+        if self.where == mismatch.path or self.where in wheres:
             return True
-        return "." in self.where and mismatch.where.startswith(self.where + ".")
+        return "." in self.where and any(w.startswith(self.where + ".") for w in wheres)
 
 
 def read_differences(doc: Mapping[str, Any]) -> list[Difference]:
