@@ -18,13 +18,23 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# An older SDK generation (0.x: x-api-key, anthropic-version 2023-06-01, httpx) in its own venv,
+# for the smoke test that proves both generations work against the mock.
+OLD_SDK ?= anthropic==0.121.0
+OLD_VENV ?= .venv-old-sdk
+
+$(OLD_VENV)/.installed: Makefile
+	test -x $(OLD_VENV)/bin/python || $(PYTHON) -m venv $(OLD_VENV)
+	$(OLD_VENV)/bin/python -m pip install --quiet '$(OLD_SDK)'
+	touch $@
+
 install: $(VENV)/.installed  ## create .venv and install the project with its test tools
 
 mock: $(VENV)/.installed  ## run the mock server on $(HOST):$(PORT) with the shipped content
 	$(PY) -m mockclaude serve --host $(HOST) --port $(PORT) $(ARGS)
 
-test: $(VENV)/.installed  ## run the whole test suite
-	$(PY) -m pytest
+test: $(VENV)/.installed $(OLD_VENV)/.installed  ## run the whole test suite
+	OLD_SDK_PYTHON=$(OLD_VENV)/bin/python $(PY) -m pytest
 
 lint: $(VENV)/.installed  ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .
@@ -36,4 +46,4 @@ format: $(VENV)/.installed  ## apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff format .
 
 clean:  ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OLD_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -6,6 +6,7 @@ Routes only name the request schema and rules that apply and what to do with the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -106,6 +107,10 @@ class MockApp:
             body=b"",
             request_id=self.ids.new("req"),
         )
+        if self.config.latency != "instant":
+            # Let every request that arrived together take its start time before any is processed,
+            # so one request's processing is not charged to the next one's time to first token.
+            await asyncio.sleep(0)
         try:
             handler, params, limit = self._route(request)
             request.body = await read_body(receive, limit)

@@ -127,7 +127,10 @@ def accumulate(events: list[Event] | list[dict[str, Any]]) -> dict[str, Any]:
         if kind == "message_start":
             message = copy.deepcopy(data["message"])
         elif kind == "content_block_start":
-            message["content"].append(copy.deepcopy(data["content_block"]))
+            block = copy.deepcopy(data["content_block"])
+            if block.get("type") == "text":
+                block.setdefault("citations", None)  # as the SDK's TextBlock model defaults it
+            message["content"].append(block)
         elif kind == "content_block_delta":
             block, delta = message["content"][data["index"]], data["delta"]
             dtype = delta["type"]

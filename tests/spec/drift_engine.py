@@ -554,7 +554,9 @@ class Comparison:
             field_path = f"{path}.{name}"
             if name not in properties:
                 missing_at = node.child({}, f"/properties/{name}", f".{name}")
-                self.report(field_path, missing_at, f"SDK field {type_name}.{sdk_field.attr_name} missing in spec")
+                self.report(
+                    field_path, missing_at, f"SDK field {type_name}.{sdk_field.attr_name} missing in spec"
+                )
                 continue
             child = node.child(properties[name], f"/properties/{name}", f".{name}")
             self._compare_required(sdk_field, name in required, field_path, child)
@@ -699,7 +701,9 @@ def query_parameters_node(doc: Mapping[str, Any], operation_id: str, *, where: s
     raise KeyError(f"no operation with operationId {operation_id!r}")
 
 
-def compare_root(doc: Mapping[str, Any], root: Root, *, visited: set[tuple[int, str]] | None = None) -> RootResult:
+def compare_root(
+    doc: Mapping[str, Any], root: Root, *, visited: set[tuple[int, str]] | None = None
+) -> RootResult:
     """Walk one root and return every mismatch found (no allow-listing applied).
 
     Pass the same `visited` set to several calls to compare each (SDK type, schema) pair only once overall.
