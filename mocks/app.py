@@ -129,7 +129,9 @@ class MockApp:
         org = self.config.organization_id
         extra = _retry_headers(reply.status)
         if reply.events is not None:
-            await send_stream(send, reply.events, reply.offsets or [], request.started, request.request_id, org, extra)
+            await send_stream(
+                send, reply.events, reply.offsets or [], request.started, request.request_id, org, extra
+            )
             return
         if reply.delay:
             await sleep_until(request.started + reply.delay)
@@ -233,12 +235,17 @@ class MockApp:
                     else orjson.dumps(message)
                 )
                 stored.encoded[kind] = encoded
-            return Reply(body=encoded, content_type="text/event-stream; charset=utf-8" if streaming else "application/json")
+            return Reply(
+                body=encoded,
+                content_type="text/event-stream; charset=utf-8" if streaming else "application/json",
+            )
         seed = int.from_bytes(conversation_seed(stored.body)[:4], "big")
         events = message_events(message, seed)
         usage = message["usage"]
-        prompt = usage["input_tokens"] + (usage.get("cache_creation_input_tokens") or 0) + (
-            usage.get("cache_read_input_tokens") or 0
+        prompt = (
+            usage["input_tokens"]
+            + (usage.get("cache_creation_input_tokens") or 0)
+            + (usage.get("cache_read_input_tokens") or 0)
         )
         offsets = schedule(events, profile, prompt, self.config.speed, seed)
         if streaming:
@@ -319,7 +326,9 @@ class MockApp:
     def batches_delete(self, request: Request, params: dict[str, str]) -> Reply:
         batch = self._batch(params)
         if not self.batches.is_ended(batch):
-            raise invalid(f"Batch {batch.id} cannot be deleted while it is still processing; cancel it first.")
+            raise invalid(
+                f"Batch {batch.id} cannot be deleted while it is still processing; cancel it first."
+            )
         self.batches.delete(batch)
         return Reply(payload={"id": batch.id, "type": "message_batch_deleted"})
 
@@ -334,7 +343,9 @@ class MockApp:
         wanted = request.query.get("lifecycle[]", []) + request.query.get("lifecycle", [])
         for value in wanted:
             if value not in LIFECYCLES:
-                raise invalid(f"lifecycle: Input should be 'active', 'deprecated' or 'retired', got '{value}'")
+                raise invalid(
+                    f"lifecycle: Input should be 'active', 'deprecated' or 'retired', got '{value}'"
+                )
         lifecycles = set(wanted or ("active", "deprecated"))
         models = [m for m in self.catalog.models if m.lifecycle in lifecycles]
         page = paginate(

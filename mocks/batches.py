@@ -59,13 +59,17 @@ class Batch:
 
 
 class BatchStore:
-    def __init__(self, answer: BatchAnswer, processing_s: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, answer: BatchAnswer, processing_s: float, clock: Callable[[], float] = time.time
+    ) -> None:
         self._answer = answer
         self._processing_s = processing_s
         self._clock = clock
         self._batches: dict[str, Batch] = {}
 
-    def create(self, batch_id: str, requests: list[tuple[str, dict[str, Any]]], pre_errors: dict[int, dict[str, Any]]) -> Batch:
+    def create(
+        self, batch_id: str, requests: list[tuple[str, dict[str, Any]]], pre_errors: dict[int, dict[str, Any]]
+    ) -> Batch:
         batch = Batch(batch_id, self._clock(), requests, pre_errors, self._processing_s)
         self._batches[batch_id] = batch
         return batch
@@ -105,7 +109,9 @@ class BatchStore:
             "ended_at": rfc3339(batch.ended_at()) if status == "ended" else None,
             "cancel_initiated_at": rfc3339(batch.cancel_at) if batch.cancel_at is not None else None,
             "archived_at": None,
-            "results_url": f"{base_url}/v1/messages/batches/{batch.id}/results" if status == "ended" else None,
+            "results_url": f"{base_url}/v1/messages/batches/{batch.id}/results"
+            if status == "ended"
+            else None,
         }
 
     def results(self, batch: Batch) -> list[dict[str, Any]]:

@@ -34,7 +34,9 @@ class PromptCache:
     def clear(self) -> None:
         self._entries.clear()
 
-    def usage(self, body: dict[str, Any], model: str, min_tokens: int, *, commit: bool = True) -> dict[str, Any]:
+    def usage(
+        self, body: dict[str, Any], model: str, min_tokens: int, *, commit: bool = True
+    ) -> dict[str, Any]:
         """Input-side usage of a request; with ``commit`` the cache is updated (entries, TTL refresh)."""
         segments = prompt_segments(body)
         total = REQUEST_OVERHEAD + sum(n for _, n in segments)
@@ -70,11 +72,16 @@ class PromptCache:
             "input_tokens": total - read - creation,
             "cache_creation_input_tokens": creation,
             "cache_read_input_tokens": read,
-            "cache_creation": {"ephemeral_5m_input_tokens": split["5m"], "ephemeral_1h_input_tokens": split["1h"]},
+            "cache_creation": {
+                "ephemeral_5m_input_tokens": split["5m"],
+                "ephemeral_1h_input_tokens": split["1h"],
+            },
         }
 
     @staticmethod
-    def _breakpoints(body: dict[str, Any], segments: list[tuple[dict[str, Any], int]]) -> list[tuple[int, str, bytes]]:
+    def _breakpoints(
+        body: dict[str, Any], segments: list[tuple[dict[str, Any], int]]
+    ) -> list[tuple[int, str, bytes]]:
         """(cumulative tokens up to and including the block, ttl, prefix digest) per breakpoint."""
         auto = body.get("cache_control")
         out: list[tuple[int, str, bytes]] = []

@@ -20,17 +20,25 @@ def _parser() -> argparse.ArgumentParser:
         "ANTHROPIC_BASE_URL=http://127.0.0.1:4010. Every option can also be set with MOCKCLAUDE_<OPTION>.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the mock server", description="Run the mock server (uvicorn, uvloop, httptools).")
+    serve = sub.add_parser(
+        "serve", help="run the mock server", description="Run the mock server (uvicorn, uvloop, httptools)."
+    )
     serve.add_argument("--host", help=f"interface to bind (default {_DEFAULTS.host}; env HOST)")
     serve.add_argument("--port", type=int, help=f"port (default {_DEFAULTS.port}; env PORT)")
-    serve.add_argument("--spec", dest="spec_path", type=Path, help="OpenAPI file whose schemas validate requests")
-    serve.add_argument("--catalog", dest="catalog_path", type=Path, help="model catalog YAML (ids, limits, prices, latency)")
+    serve.add_argument(
+        "--spec", dest="spec_path", type=Path, help="OpenAPI file whose schemas validate requests"
+    )
+    serve.add_argument(
+        "--catalog", dest="catalog_path", type=Path, help="model catalog YAML (ids, limits, prices, latency)"
+    )
     serve.add_argument(
         "--latency",
         choices=LATENCY_CHOICES,
         help="latency profile: 'model' uses each model's own (default); 'instant' never waits",
     )
-    serve.add_argument("--speed", type=float, help="speed factor: 2 answers twice as fast as the profile (default 1)")
+    serve.add_argument(
+        "--speed", type=float, help="speed factor: 2 answers twice as fast as the profile (default 1)"
+    )
     serve.add_argument(
         "--validation",
         choices=VALIDATION_MODES,
@@ -42,8 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         help="accept only this key (repeatable); by default any key, or none, is accepted",
     )
-    serve.add_argument("--batch-processing-s", type=float, help="seconds a message batch takes to end (default 3)")
-    serve.add_argument("--answer-cache-size", type=int, help="identical requests answered from memory (default 4096; 0 off)")
+    serve.add_argument(
+        "--batch-processing-s", type=float, help="seconds a message batch takes to end (default 3)"
+    )
+    serve.add_argument(
+        "--answer-cache-size", type=int, help="identical requests answered from memory (default 4096; 0 off)"
+    )
     serve.add_argument("--access-log", action="store_true", default=None, help="log every request")
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     return parser
@@ -59,7 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"mockclaude: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     return serve(config, args.log_level)
 
 

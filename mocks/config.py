@@ -61,10 +61,9 @@ def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:
         raise ConfigError(f"{key}: {value!r} is not one of {', '.join(choices)}")
 
 
-_CASTS = {int: int, float: float, str: str, bool: lambda v: v.lower() in ("1", "true", "yes", "on")}
-
-
-def load_config(overrides: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> MockConfig:
+def load_config(
+    overrides: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None
+) -> MockConfig:
     """Build a config from the environment (``MOCKCLAUDE_<KEY>``) and explicit overrides (CLI flags)."""
     env = os.environ if env is None else env
     values: dict[str, object] = {}
@@ -86,7 +85,7 @@ def _parse_env(name: str, raw: str) -> object:
     default = getattr(MockConfig(), name)
     try:
         if isinstance(default, bool):
-            return _CASTS[bool](raw)
+            return raw.lower() in ("1", "true", "yes", "on")
         if isinstance(default, Path):
             return Path(raw)
         if isinstance(default, tuple):
@@ -94,5 +93,7 @@ def _parse_env(name: str, raw: str) -> object:
         if isinstance(default, int | float | str):
             return type(default)(raw)
     except ValueError:
-        raise ConfigError(f"MOCKCLAUDE_{name.upper()}: {raw!r} is not a valid {type(default).__name__}") from None
+        raise ConfigError(
+            f"MOCKCLAUDE_{name.upper()}: {raw!r} is not a valid {type(default).__name__}"
+        ) from None
     raise ConfigError(f"MOCKCLAUDE_{name.upper()} cannot be set from the environment")

@@ -96,13 +96,17 @@ class RequestValidator:
         message = self._message(error)
         return f"{key}: {message}" if key else message
 
-    def _describe_union(self, error: ValidationError, path: list[str], tags: tuple[tuple[int, str], ...]) -> str:
+    def _describe_union(
+        self, error: ValidationError, path: list[str], tags: tuple[tuple[int, str], ...]
+    ) -> str:
         """Descend into the variant the instance meant: by its ``type`` tag, else the one it got furthest in."""
         instance = error.instance
         variants = [self._resolve(v) for v in error.validator_value]
         key = (error.schema.get("discriminator") or {}).get("propertyName")
         if key is None:
-            key = next((k for k in ("type", "role") if sum(_tag(v, k) is not None for v in variants) > 1), "type")
+            key = next(
+                (k for k in ("type", "role") if sum(_tag(v, k) is not None for v in variants) > 1), "type"
+            )
         tag_values = [_tag(v, key) for v in variants]
         by_variant: dict[int, list[ValidationError]] = {}
         for sub in error.context or []:
@@ -146,7 +150,9 @@ class RequestValidator:
             return "Extra inputs are not permitted"
         if v == "type":
             kinds = value if isinstance(value, list) else [value]
-            return "Input should be " + " or ".join(_TYPE_NAMES.get(k, k) for k in kinds if k != "null")
+            return "Input should be " + " or ".join(
+                _TYPE_NAMES.get(str(k), str(k)) for k in kinds if k != "null"
+            )
         if v == "enum":
             return f"Input should be {_quote(list(value))}"
         if v == "const":
@@ -177,14 +183,21 @@ class RequestValidator:
 class Contract:
     """The OpenAPI document and the request validators compiled from it."""
 
-    REQUEST_SCHEMAS = ("MessageCreateParams", "MessageCountTokensParams", "MessageBatchCreateParams", "MessageBatchRequest")
+    REQUEST_SCHEMAS = (
+        "MessageCreateParams",
+        "MessageCountTokensParams",
+        "MessageBatchCreateParams",
+        "MessageBatchRequest",
+    )
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
         resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
         self.registry: Registry = Registry().with_resource(SPEC_URI, resource)
-        self.validators = {name: RequestValidator(self.document, self.registry, name) for name in self.REQUEST_SCHEMAS}
+        self.validators = {
+            name: RequestValidator(self.document, self.registry, name) for name in self.REQUEST_SCHEMAS
+        }
 
     def schema_validator(self, name: str) -> jsonschema.Draft202012Validator:
         """A plain jsonschema validator for any component schema (tests use it on responses)."""

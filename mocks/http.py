@@ -70,7 +70,9 @@ def parse_query(raw: bytes) -> dict[str, list[str]]:
     return parse_qs(raw.decode("latin-1"), keep_blank_values=True) if raw else {}
 
 
-def _raw_headers(content_type: str, request_id: str, org_id: str, extra: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+def _raw_headers(
+    content_type: str, request_id: str, org_id: str, extra: Iterable[tuple[str, str]]
+) -> list[tuple[bytes, bytes]]:
     headers = [
         (b"content-type", content_type.encode()),
         (b"request-id", request_id.encode()),
@@ -95,7 +97,9 @@ async def send_bytes(
     await send({"type": "http.response.body", "body": body})
 
 
-async def send_json(send: Send, status: int, payload: Any, request_id: str, org_id: str, extra: Iterable[tuple[str, str]] = ()) -> None:
+async def send_json(
+    send: Send, status: int, payload: Any, request_id: str, org_id: str, extra: Iterable[tuple[str, str]] = ()
+) -> None:
     await send_bytes(send, status, orjson.dumps(payload), "application/json", request_id, org_id, extra)
 
 

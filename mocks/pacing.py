@@ -17,7 +17,9 @@ from .catalog import LatencyProfile
 from .sse import Event
 
 
-def schedule(events: list[Event], profile: LatencyProfile, input_tokens: int, speed: float, seed: int) -> list[float]:
+def schedule(
+    events: list[Event], profile: LatencyProfile, input_tokens: int, speed: float, seed: int
+) -> list[float]:
     """Offsets in seconds from the request's start, one per event (non-decreasing)."""
     if profile.instant:
         return [0.0] * len(events)

@@ -16,7 +16,9 @@ def parse_limit(raw: str | None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise invalid("limit: Input should be a valid integer, unable to parse string as an integer") from None
+        raise invalid(
+            "limit: Input should be a valid integer, unable to parse string as an integer"
+        ) from None
     if value < 1:
         raise invalid("limit: Input should be greater than or equal to 1")
     if value > 1000:

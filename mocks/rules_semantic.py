@@ -71,7 +71,11 @@ def tool_pairing(body: dict[str, Any], model: ModelSpec) -> ApiError | None:
         blocks = content_blocks(message.get("content"))
         results = [b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
         for k, block in enumerate(blocks):
-            if isinstance(block, dict) and block.get("type") == "tool_result" and block.get("tool_use_id") not in previous_ids:
+            if (
+                isinstance(block, dict)
+                and block.get("type") == "tool_result"
+                and block.get("tool_use_id") not in previous_ids
+            ):
                 return invalid(
                     f"messages.{i}.content.{k}: unexpected `tool_use_id` found in `tool_result` blocks: "
                     f"{block.get('tool_use_id')}. Each `tool_result` block must have a corresponding `tool_use` "
@@ -118,27 +122,41 @@ def thinking_rules(body: dict[str, Any], model: ModelSpec) -> ApiError | None:
             "https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-thinking"
         )
     messages = body.get("messages") or []
-    if len(messages) >= 2 and messages[-1].get("role") == "user":
-        if any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content_blocks(messages[-1].get("content"))):
-            i = len(messages) - 2
-            first = (content_blocks(messages[i].get("content")) or [{}])[0]
-            found = first.get("type") if isinstance(first, dict) else "text"
-            if found not in ("thinking", "redacted_thinking"):
-                return invalid(
-                    f"messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. "
-                    "When `thinking` is enabled, a final `assistant` message must start with a thinking block "
-                    "(preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include "
-                    "thinking blocks from previous turns. To avoid this requirement, disable `thinking`. Please "
-                    f"consult our documentation at {THINKING_DOCS}"
-                )
+    ends_with_results = (
+        len(messages) >= 2
+        and messages[-1].get("role") == "user"
+        and any(
+            isinstance(b, dict) and b.get("type") == "tool_result"
+            for b in content_blocks(messages[-1].get("content"))
+        )
+    )
+    if not ends_with_results:
+        return None
+    i = len(messages) - 2
+    first = (content_blocks(messages[i].get("content")) or [{}])[0]
+    found = first.get("type") if isinstance(first, dict) else "text"
+    if found not in ("thinking", "redacted_thinking"):
+        return invalid(
+            f"messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. "
+            "When `thinking` is enabled, a final `assistant` message must start with a thinking block "
+            "(preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include "
+            "thinking blocks from previous turns. To avoid this requirement, disable `thinking`. Please "
+            f"consult our documentation at {THINKING_DOCS}"
+        )
     return None
 
 
 def cache_breakpoints(body: dict[str, Any], model: ModelSpec) -> ApiError | None:
     count = sum(1 for t in body.get("tools") or [] if t.get("cache_control"))
-    count += sum(1 for b in content_blocks(body.get("system")) if isinstance(b, dict) and b.get("cache_control"))
+    count += sum(
+        1 for b in content_blocks(body.get("system")) if isinstance(b, dict) and b.get("cache_control")
+    )
     for message in body.get("messages") or []:
-        count += sum(1 for b in content_blocks(message.get("content")) if isinstance(b, dict) and b.get("cache_control"))
+        count += sum(
+            1
+            for b in content_blocks(message.get("content"))
+            if isinstance(b, dict) and b.get("cache_control")
+        )
     if count > 4:
         return invalid(f"A maximum of 4 blocks with cache_control may be provided. Found {count}.")
     return None
@@ -147,15 +165,23 @@ def cache_breakpoints(body: dict[str, Any], model: ModelSpec) -> ApiError | None
 def sampling(body: dict[str, Any], model: ModelSpec) -> ApiError | None:
     if model.feature("sampling_locked") and body.get("temperature") not in (None, 1, 1.0):
         return invalid("`temperature` is deprecated for this model.")
-    if model.feature("temperature_xor_top_p") and body.get("temperature") is not None and body.get("top_p") is not None:
-        return invalid("`temperature` and `top_p` cannot both be specified for this model. Please use only one.")
+    if (
+        model.feature("temperature_xor_top_p")
+        and body.get("temperature") is not None
+        and body.get("top_p") is not None
+    ):
+        return invalid(
+            "`temperature` and `top_p` cannot both be specified for this model. Please use only one."
+        )
     return None
 
 
 def prefill(body: dict[str, Any], model: ModelSpec) -> ApiError | None:
     messages = body.get("messages") or []
     if messages and messages[-1].get("role") == "assistant" and not model.feature("prefill"):
-        return invalid("This model does not support assistant message prefill. The conversation must end with a user message.")
+        return invalid(
+            "This model does not support assistant message prefill. The conversation must end with a user message."
+        )
     return None
 
 

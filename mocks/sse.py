@@ -65,12 +65,18 @@ def _start_block(block: dict[str, Any]) -> dict[str, Any]:
 def _block_deltas(block: dict[str, Any], seed: int) -> list[tuple[dict[str, Any], int]]:
     kind = block["type"]
     if kind == "text":
-        deltas = [({"type": "text_delta", "text": c}, text_tokens(c)) for c in _chunks(split_pieces(block["text"]), seed)]
+        deltas = [
+            ({"type": "text_delta", "text": c}, text_tokens(c))
+            for c in _chunks(split_pieces(block["text"]), seed)
+        ]
         for citation in block.get("citations") or []:
             deltas.append(({"type": "citations_delta", "citation": citation}, 0))
         return deltas
     if kind in ("tool_use", "server_tool_use"):
-        return [({"type": "input_json_delta", "partial_json": f}, text_tokens(f)) for f in _json_fragments(block["input"])]
+        return [
+            ({"type": "input_json_delta", "partial_json": f}, text_tokens(f))
+            for f in _json_fragments(block["input"])
+        ]
     if kind == "thinking":
         deltas = [
             ({"type": "thinking_delta", "thinking": c}, text_tokens(c))
@@ -85,7 +91,11 @@ def message_events(message: dict[str, Any], seed: int = 0) -> list[Event]:
     """The SSE events that stream ``message`` (a complete Message object)."""
     usage = dict(message["usage"])
     start_message = {
-        **{k: v for k, v in message.items() if k not in ("content", "stop_reason", "stop_sequence", "stop_details")},
+        **{
+            k: v
+            for k, v in message.items()
+            if k not in ("content", "stop_reason", "stop_sequence", "stop_details")
+        },
         "content": [],
         "stop_reason": None,
         "stop_sequence": None,
@@ -95,13 +105,20 @@ def message_events(message: dict[str, Any], seed: int = 0) -> list[Event]:
     events = [Event("message_start", {"type": "message_start", "message": start_message})]
     for index, block in enumerate(message["content"]):
         events.append(
-            Event("content_block_start", {"type": "content_block_start", "index": index, "content_block": _start_block(block)})
+            Event(
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": _start_block(block)},
+            )
         )
         if index == 0:
             events.append(Event("ping", {"type": "ping"}))
-        for delta, tokens in _block_deltas(block, seed + index):
+        for block_delta, tokens in _block_deltas(block, seed + index):
             events.append(
-                Event("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}, tokens)
+                Event(
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": index, "delta": block_delta},
+                    tokens,
+                )
             )
         events.append(Event("content_block_stop", {"type": "content_block_stop", "index": index}))
     final_usage = {
@@ -109,7 +126,10 @@ def message_events(message: dict[str, Any], seed: int = 0) -> list[Event]:
         for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
         if k in usage
     }
-    delta: dict[str, Any] = {"stop_reason": message["stop_reason"], "stop_sequence": message.get("stop_sequence")}
+    delta: dict[str, Any] = {
+        "stop_reason": message["stop_reason"],
+        "stop_sequence": message.get("stop_sequence"),
+    }
     if message.get("stop_details") is not None:
         delta["stop_details"] = message["stop_details"]
     events.append(Event("message_delta", {"type": "message_delta", "delta": delta, "usage": final_usage}))

@@ -86,7 +86,9 @@ def synthesize(
         limit = (body.get("thinking") or {}).get("budget_tokens") or budget
         thought, thinking_tokens = _cut(thought, min(budget, int(limit)))
         omitted = (body.get("thinking") or {}).get("display") == "omitted"
-        signature = base64.b64encode(hashlib.blake2b(thought.encode() + seed_bytes, digest_size=48).digest()).decode()
+        signature = base64.b64encode(
+            hashlib.blake2b(thought.encode() + seed_bytes, digest_size=48).digest()
+        ).decode()
         blocks.append({"type": "thinking", "thinking": "" if omitted else thought, "signature": signature})
         budget -= thinking_tokens
 

@@ -18,11 +18,75 @@ import re
 from typing import Any
 
 STOP_WORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "could", "do", "does", "for", "from", "get", "give", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "please", "tell", "that", "the", "their", "them", "then", "there", "these", "this", "to", "up", "us", "use", "using", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your", "current"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "for",
+        "from",
+        "get",
+        "give",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "please",
+        "tell",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "this",
+        "to",
+        "up",
+        "us",
+        "use",
+        "using",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "current",
+    ]
 )
 _WORD = re.compile(r"[a-z0-9]+")
 _ARITH = re.compile(r"(-?\d+(?:\.\d+)?)\s*([-+*/x×^])\s*(-?\d+(?:\.\d+)?)")
-_CALC_WORDS = frozenset({"calc", "calculate", "calculator", "calculation", "math", "arithmetic", "compute", "evaluate"})
+_CALC_WORDS = frozenset(
+    {"calc", "calculate", "calculator", "calculation", "math", "arithmetic", "compute", "evaluate"}
+)
 
 
 def words(text: str) -> set[str]:
@@ -51,7 +115,9 @@ def score_tool(tool: dict[str, Any], text: str) -> int:
     return score
 
 
-def choose_tools(tools: list[dict[str, Any]], tool_choice: dict[str, Any] | None, text: str) -> list[dict[str, Any]]:
+def choose_tools(
+    tools: list[dict[str, Any]], tool_choice: dict[str, Any] | None, text: str
+) -> list[dict[str, Any]]:
     """The tools to call, best first (empty list: answer in text)."""
     callable_tools = [t for t in tools if t.get("name") and "input_schema" in t]
     choice = (tool_choice or {}).get("type", "auto")

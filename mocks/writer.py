@@ -11,10 +11,13 @@ import re
 from .toolcalls import arithmetic
 
 _GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|greetings)\b", re.I)
-_CODE = re.compile(r"\b(code|function|script|program|implement|python|javascript|typescript|sql|regex|class)\b", re.I)
+_CODE = re.compile(
+    r"\b(code|function|script|program|implement|python|javascript|typescript|sql|regex|class)\b", re.I
+)
 _SUMMARY = re.compile(r"\b(summari[sz]e|summary|tl;?dr)\b", re.I)
 _TOPIC = re.compile(
-    r"(?:what (?:is|are)|explain|describe|tell me about|how does|how do|why (?:is|are|does|do))\s+(.+?)[?.!]*$", re.I
+    r"(?:what (?:is|are)|explain|describe|tell me about|how does|how do|why (?:is|are|does|do))\s+(.+?)[?.!]*$",
+    re.I,
 )
 
 _CLOSERS = (
@@ -58,7 +61,12 @@ def answer_text(user_text: str, seed: int) -> str:
     if found:
         expression, result = found
         return f"{expression} = {result}. " + _pick(
-            ("Let me know if you want the steps worked out.", "That's the exact result.", "Happy to check more."), seed
+            (
+                "Let me know if you want the steps worked out.",
+                "That's the exact result.",
+                "Happy to check more.",
+            ),
+            seed,
         )
     if _CODE.search(text):
         return _code_answer(text, seed)
@@ -122,7 +130,10 @@ def tool_result_text(results: list[tuple[str, str, bool]]) -> str:
             parts.append(f"The {name} tool reported an error ({snippet}), so I couldn't complete that step.")
         else:
             parts.append(f"The {name} tool returned: {snippet}.")
-    return " ".join(parts) + " Based on that, I've answered your question; let me know if you need anything else."
+    return (
+        " ".join(parts)
+        + " Based on that, I've answered your question; let me know if you need anything else."
+    )
 
 
 def thinking_text(user_text: str) -> str:

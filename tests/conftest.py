@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx2
 import pytest
-
 from mockclaude.contract import Contract
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,7 +70,9 @@ def stop_server(server: Server) -> None:
 @pytest.fixture(scope="session")
 def mock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The mock with instant latency and fast batches, shared by the server tests."""
-    server = start_server(tmp_path_factory.mktemp("mock"), "--latency", "instant", "--batch-processing-s", "0.5")
+    server = start_server(
+        tmp_path_factory.mktemp("mock"), "--latency", "instant", "--batch-processing-s", "0.5"
+    )
     yield server
     stop_server(server)
 
@@ -99,11 +100,15 @@ def async_client(mock_server: Server):  # type: ignore[no-untyped-def]
     )
 
 
-def raw_post(server: Server, path: str, body: bytes | dict, headers: dict[str, str] | None = None) -> httpx2.Response:
+def raw_post(
+    server: Server, path: str, body: bytes | dict, headers: dict[str, str] | None = None
+) -> httpx2.Response:
     """A plain HTTP POST with the headers an SDK sends (override or drop with ``headers``)."""
     import orjson
 
     sent = {"anthropic-version": "2023-06-01", "x-api-key": "sk-ant-test", "content-type": "application/json"}
     sent.update(headers or {})
     data = body if isinstance(body, bytes) else orjson.dumps(body)
-    return httpx2.post(server.base_url + path, content=data, headers={k: v for k, v in sent.items() if v}, timeout=30)
+    return httpx2.post(
+        server.base_url + path, content=data, headers={k: v for k, v in sent.items() if v}, timeout=30
+    )

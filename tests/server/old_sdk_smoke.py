@@ -11,23 +11,42 @@ import anthropic
 
 
 def main(base_url: str) -> None:
-    client = anthropic.Anthropic(base_url=base_url, api_key="sk-ant-old", _strict_response_validation=True, max_retries=0)
+    client = anthropic.Anthropic(
+        base_url=base_url, api_key="sk-ant-old", _strict_response_validation=True, max_retries=0
+    )
     print("sdk", anthropic.__version__)
-    message = client.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": "Hello"}])
+    message = client.messages.create(
+        model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": "Hello"}]
+    )
     assert message.content[0].type == "text" and message.usage.output_tokens > 0
     print("ok create")
-    with client.messages.stream(model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": "Hi there"}]) as stream:
+    with client.messages.stream(
+        model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": "Hi there"}]
+    ) as stream:
         text = "".join(stream.text_stream)
         final = stream.get_final_message()
     assert text and text == final.content[0].text
     print("ok stream")
-    tool = {"name": "get_weather", "description": "Get the weather", "input_schema": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}
+    tool = {
+        "name": "get_weather",
+        "description": "Get the weather",
+        "input_schema": {
+            "type": "object",
+            "properties": {"location": {"type": "string"}},
+            "required": ["location"],
+        },
+    }
     called = client.messages.create(
-        model="claude-haiku-4-5", max_tokens=200, tools=[tool], messages=[{"role": "user", "content": "Weather in Rome?"}]
+        model="claude-haiku-4-5",
+        max_tokens=200,
+        tools=[tool],
+        messages=[{"role": "user", "content": "Weather in Rome?"}],
     )
     assert called.stop_reason == "tool_use"
     print("ok tool_use")
-    counted = client.messages.count_tokens(model="claude-haiku-4-5", messages=[{"role": "user", "content": "Hello"}])
+    counted = client.messages.count_tokens(
+        model="claude-haiku-4-5", messages=[{"role": "user", "content": "Hello"}]
+    )
     assert counted.input_tokens == message.usage.input_tokens
     print("ok count_tokens")
     assert any(m.id == "claude-haiku-4-5-20251001" for m in client.models.list())

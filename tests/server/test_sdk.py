@@ -9,10 +9,9 @@ from typing import Any
 import anthropic
 import jsonschema
 import pytest
-from spec.sse_grammar import check_stream_text
-
 from conftest import Server, raw_post
 from mockclaude.contract import Contract
+from spec.sse_grammar import check_stream_text
 
 MODEL = "claude-haiku-4-5"
 WEATHER_TOOL = {
@@ -91,7 +90,12 @@ def test_raw_stream_event_order_and_schema(mock_server: Server, contract: Contra
     response = raw_post(
         mock_server,
         "/v1/messages",
-        {"model": MODEL, "max_tokens": 300, "stream": True, "messages": [{"role": "user", "content": "Hi there"}]},
+        {
+            "model": MODEL,
+            "max_tokens": 300,
+            "stream": True,
+            "messages": [{"role": "user", "content": "Hi there"}],
+        },
     )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
@@ -131,7 +135,10 @@ def test_tool_use_round_trip(client: anthropic.Anthropic, contract: Contract) ->
         messages=[
             question,  # type: ignore[list-item]
             {"role": "assistant", "content": first.content},
-            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "18°C, sunny"}]},
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "18°C, sunny"}],
+            },
         ],
     )
     assert final.stop_reason == "end_turn"
@@ -140,7 +147,12 @@ def test_tool_use_round_trip(client: anthropic.Anthropic, contract: Contract) ->
 
 @pytest.mark.parametrize(
     ("choice", "expect_tool"),
-    [({"type": "auto"}, False), ({"type": "any"}, True), ({"type": "tool", "name": "get_weather"}, True), ({"type": "none"}, False)],
+    [
+        ({"type": "auto"}, False),
+        ({"type": "any"}, True),
+        ({"type": "tool", "name": "get_weather"}, True),
+        ({"type": "none"}, False),
+    ],
 )
 def test_tool_choice(client: anthropic.Anthropic, choice: dict[str, str], expect_tool: bool) -> None:
     message = client.messages.create(
@@ -156,10 +168,17 @@ def test_tool_choice(client: anthropic.Anthropic, choice: dict[str, str], expect
 
 
 def test_disable_parallel_tool_use(client: anthropic.Anthropic) -> None:
-    time_tool = {"name": "get_time", "description": "Get the current local time in a city", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+    time_tool = {
+        "name": "get_time",
+        "description": "Get the current local time in a city",
+        "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    }
     ask = "What's the weather and the local time in Tokyo?"
     both = client.messages.create(
-        model=MODEL, max_tokens=500, tools=[WEATHER_TOOL, time_tool], messages=[{"role": "user", "content": ask}]  # type: ignore[list-item]
+        model=MODEL,
+        max_tokens=500,
+        tools=[WEATHER_TOOL, time_tool],
+        messages=[{"role": "user", "content": ask}],  # type: ignore[list-item]
     )
     one = client.messages.create(
         model=MODEL,
@@ -188,13 +207,19 @@ def test_thinking_block_first_and_counted(client: anthropic.Anthropic) -> None:
 
 
 def test_max_tokens_cut(client: anthropic.Anthropic) -> None:
-    message = client.messages.create(model=MODEL, max_tokens=5, messages=[{"role": "user", "content": "Explain TCP"}])
+    message = client.messages.create(
+        model=MODEL, max_tokens=5, messages=[{"role": "user", "content": "Explain TCP"}]
+    )
     assert message.stop_reason == "max_tokens"
     assert message.usage.output_tokens <= 5
 
 
 def test_stop_sequence(client: anthropic.Anthropic) -> None:
-    ask: dict[str, Any] = {"model": MODEL, "max_tokens": 300, "messages": [{"role": "user", "content": "Explain DNS"}]}
+    ask: dict[str, Any] = {
+        "model": MODEL,
+        "max_tokens": 300,
+        "messages": [{"role": "user", "content": "Explain DNS"}],
+    }
     full = client.messages.create(**ask).content[0].text  # type: ignore[union-attr]
     word = full.split()[4]
     cut = client.messages.create(**ask, stop_sequences=[word])
@@ -219,13 +244,22 @@ def test_prompt_cache_write_then_read(client: anthropic.Anthropic) -> None:
     ask: dict[str, Any] = {
         "model": MODEL,
         "max_tokens": 50,
-        "system": [{"type": "text", "text": long_system + str(time.time()), "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+        "system": [
+            {
+                "type": "text",
+                "text": long_system + str(time.time()),
+                "cache_control": {"type": "ephemeral", "ttl": "1h"},
+            }
+        ],
         "messages": [{"role": "user", "content": "Hello"}],
     }
     first = client.messages.create(**ask).usage
     second = client.messages.create(**ask).usage
     assert first.cache_creation_input_tokens and first.cache_creation_input_tokens > 4096
-    assert first.cache_creation and first.cache_creation.ephemeral_1h_input_tokens == first.cache_creation_input_tokens
+    assert (
+        first.cache_creation
+        and first.cache_creation.ephemeral_1h_input_tokens == first.cache_creation_input_tokens
+    )
     assert not first.cache_read_input_tokens
     assert second.cache_read_input_tokens == first.cache_creation_input_tokens
     assert not second.cache_creation_input_tokens
@@ -245,8 +279,18 @@ def test_short_prefix_is_not_cached(client: anthropic.Anthropic) -> None:
 def test_batches_lifecycle(client: anthropic.Anthropic, contract: Contract) -> None:
     batch = client.messages.batches.create(
         requests=[
-            {"custom_id": "ok-1", "params": {"model": MODEL, "max_tokens": 50, "messages": [{"role": "user", "content": "Hi"}]}},
-            {"custom_id": "bad-model", "params": {"model": "claude-nope", "max_tokens": 50, "messages": [{"role": "user", "content": "Hi"}]}},
+            {
+                "custom_id": "ok-1",
+                "params": {"model": MODEL, "max_tokens": 50, "messages": [{"role": "user", "content": "Hi"}]},
+            },
+            {
+                "custom_id": "bad-model",
+                "params": {
+                    "model": "claude-nope",
+                    "max_tokens": 50,
+                    "messages": [{"role": "user", "content": "Hi"}],
+                },
+            },
         ]
     )
     assert batch.processing_status == "in_progress" and batch.request_counts.processing == 2
@@ -260,7 +304,9 @@ def test_batches_lifecycle(client: anthropic.Anthropic, contract: Contract) -> N
     assert batch.results_url and batch.results_url.startswith("http://127.0.0.1")
     results = {r.custom_id: r.result for r in client.messages.batches.results(batch.id)}
     assert results["ok-1"].type == "succeeded" and results["ok-1"].message.usage.service_tier == "batch"  # type: ignore[union-attr]
-    assert results["bad-model"].type == "errored" and results["bad-model"].error.error.type == "not_found_error"  # type: ignore[union-attr]
+    assert (
+        results["bad-model"].type == "errored" and results["bad-model"].error.error.type == "not_found_error"
+    )  # type: ignore[union-attr]
     listed = [b.id for b in client.messages.batches.list(limit=100)]
     assert batch.id in listed
     deleted = client.messages.batches.delete(batch.id)
@@ -271,7 +317,13 @@ def test_batches_lifecycle(client: anthropic.Anthropic, contract: Contract) -> N
 
 def test_batch_cancel(client: anthropic.Anthropic) -> None:
     batch = client.messages.batches.create(
-        requests=[{"custom_id": f"r{i}", "params": {"model": MODEL, "max_tokens": 20, "messages": [{"role": "user", "content": "Hi"}]}} for i in range(4)]
+        requests=[
+            {
+                "custom_id": f"r{i}",
+                "params": {"model": MODEL, "max_tokens": 20, "messages": [{"role": "user", "content": "Hi"}]},
+            }
+            for i in range(4)
+        ]
     )
     canceled = client.messages.batches.cancel(batch.id)
     assert canceled.processing_status == "canceling" and canceled.cancel_initiated_at is not None
@@ -297,16 +349,22 @@ def test_models_pagination_and_alias(client: anthropic.Anthropic, contract: Cont
 
 def test_error_classes(client: anthropic.Anthropic) -> None:
     with pytest.raises(anthropic.NotFoundError) as nf:
-        client.messages.create(model="claude-nope", max_tokens=10, messages=[{"role": "user", "content": "x"}])
+        client.messages.create(
+            model="claude-nope", max_tokens=10, messages=[{"role": "user", "content": "x"}]
+        )
     assert nf.value.status_code == 404 and nf.value.body["error"]["message"] == "model: claude-nope"  # type: ignore[index]
     with pytest.raises(anthropic.BadRequestError) as br:
-        client.messages.create(model=MODEL, max_tokens=100_000, messages=[{"role": "user", "content": "x"}], timeout=30)
+        client.messages.create(
+            model=MODEL, max_tokens=100_000, messages=[{"role": "user", "content": "x"}], timeout=30
+        )
     assert br.value.request_id and br.value.request_id.startswith("req_")
     assert br.value.body["error"]["message"] == (  # type: ignore[index]
         "max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for claude-haiku-4-5-20251001"
     )
     with pytest.raises(anthropic.APIStatusError) as big:
-        client.messages.create(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "x" * (33 * 1024 * 1024)}])
+        client.messages.create(
+            model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "x" * (33 * 1024 * 1024)}]
+        )
     assert big.value.status_code == 413 and big.value.body["error"]["type"] == "request_too_large"  # type: ignore[index]
 
 
@@ -315,13 +373,20 @@ def test_authentication_error(tmp_path: Any) -> None:
 
     server = start_server(tmp_path, "--latency", "instant", "--api-key", "sk-ant-good")
     try:
-        good = anthropic.Anthropic(base_url=server.base_url, api_key="sk-ant-good", _strict_response_validation=True)
-        assert good.messages.create(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "hi"}]).content
+        good = anthropic.Anthropic(
+            base_url=server.base_url, api_key="sk-ant-good", _strict_response_validation=True
+        )
+        assert good.messages.create(
+            model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        ).content
         bad = anthropic.Anthropic(base_url=server.base_url, api_key="sk-ant-bad", max_retries=0)
         with pytest.raises(anthropic.AuthenticationError) as err:
             bad.messages.create(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "hi"}])
         assert err.value.body["error"]["message"] == "invalid x-api-key"  # type: ignore[index]
         missing = raw_post(server, "/v1/messages", {"model": MODEL}, headers={"x-api-key": ""})
-        assert missing.status_code == 401 and missing.json()["error"]["message"] == "x-api-key header is required"
+        assert (
+            missing.status_code == 401
+            and missing.json()["error"]["message"] == "x-api-key header is required"
+        )
     finally:
         stop_server(server)

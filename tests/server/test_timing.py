@@ -13,7 +13,6 @@ import httpx2
 import orjson
 import pytest
 import yaml
-
 from conftest import Server, start_server, stop_server
 from mockclaude.config import DEFAULT_CATALOG
 from mockclaude.tokens import text_tokens
@@ -26,7 +25,9 @@ def paced_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The mock with Haiku 4.5's published profile (0.6 s, 80 tokens/s) and no jitter, so the medians are exact."""
     tmp = tmp_path_factory.mktemp("paced")
     catalog = yaml.safe_load(DEFAULT_CATALOG.read_text())
-    catalog["profiles"]["haiku"].update(ttft_ms=TTFT_MS, tokens_per_s=TOKENS_PER_S, jitter=0.0, ttft_ms_per_1k_input=PER_1K_INPUT_MS)
+    catalog["profiles"]["haiku"].update(
+        ttft_ms=TTFT_MS, tokens_per_s=TOKENS_PER_S, jitter=0.0, ttft_ms_per_1k_input=PER_1K_INPUT_MS
+    )
     path = Path(tmp) / "catalog.yaml"
     path.write_text(yaml.safe_dump(catalog))
     server = start_server(tmp, "--catalog", str(path))
@@ -45,7 +46,9 @@ async def one_stream(client: httpx2.AsyncClient, server: Server, n: int) -> tupl
     headers = {"anthropic-version": "2023-06-01", "x-api-key": "k", "content-type": "application/json"}
     sent = time.perf_counter()
     first, previous, gaps, input_tokens = None, None, [], 0
-    async with client.stream("POST", server.base_url + "/v1/messages", content=orjson.dumps(body), headers=headers) as response:
+    async with client.stream(
+        "POST", server.base_url + "/v1/messages", content=orjson.dumps(body), headers=headers
+    ) as response:
         buffer = b""
         async for chunk in response.aiter_bytes():
             now = time.perf_counter()
@@ -68,7 +71,9 @@ async def one_stream(client: httpx2.AsyncClient, server: Server, n: int) -> tupl
 
 def measure(server: Server, concurrency: int) -> tuple[float, float, float]:
     async def run() -> list[tuple[float, list[float], int]]:
-        async with httpx2.AsyncClient(timeout=30, limits=httpx2.Limits(max_connections=concurrency)) as client:
+        async with httpx2.AsyncClient(
+            timeout=30, limits=httpx2.Limits(max_connections=concurrency)
+        ) as client:
             # Warm-up round: opens the connections, so the measured round times the API, not TCP set-up.
             await asyncio.gather(*[one_stream(client, server, i) for i in range(concurrency)])
             return await asyncio.gather(*[one_stream(client, server, i) for i in range(concurrency)])
@@ -85,13 +90,19 @@ def measure(server: Server, concurrency: int) -> tuple[float, float, float]:
 def test_ttft_and_inter_token_gap_follow_profile(paced_server: Server, concurrency: int) -> None:
     ttft, gap, expected_ttft = measure(paced_server, concurrency)
     expected_gap = 1000 / TOKENS_PER_S
-    print(f"c={concurrency}: median TTFT {ttft:.2f} ms (profile {expected_ttft:.2f}), median gap {gap:.2f} ms (profile {expected_gap:.2f})")
+    print(
+        f"c={concurrency}: median TTFT {ttft:.2f} ms (profile {expected_ttft:.2f}), median gap {gap:.2f} ms (profile {expected_gap:.2f})"
+    )
     assert abs(ttft - expected_ttft) < 3.0
     assert abs(gap - expected_gap) < 3.0
 
 
 def test_non_stream_answer_waits_for_the_whole_stream(paced_server: Server) -> None:
-    body = {"model": "claude-haiku-4-5", "max_tokens": 40, "messages": [{"role": "user", "content": "Explain DNS briefly"}]}
+    body = {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 40,
+        "messages": [{"role": "user", "content": "Explain DNS briefly"}],
+    }
     headers = {"anthropic-version": "2023-06-01", "x-api-key": "k"}
     started = time.perf_counter()
     response = httpx2.post(paced_server.base_url + "/v1/messages", json=body, headers=headers, timeout=30)

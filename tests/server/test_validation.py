@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx2
 import pytest
-
 from conftest import Server, raw_post
 
 MODEL = "claude-haiku-4-5"
@@ -24,8 +23,20 @@ TOOL_TURNS = [
 ]
 
 CASES: list[tuple[str, dict[str, Any], int, str, str]] = [
-    ("missing max_tokens", {"model": MODEL, "messages": HI}, 400, "invalid_request_error", "max_tokens: Field required"),
-    ("extra field", body(response_format={}), 400, "invalid_request_error", "response_format: Extra inputs are not permitted"),
+    (
+        "missing max_tokens",
+        {"model": MODEL, "messages": HI},
+        400,
+        "invalid_request_error",
+        "max_tokens: Field required",
+    ),
+    (
+        "extra field",
+        body(response_format={}),
+        400,
+        "invalid_request_error",
+        "response_format: Extra inputs are not permitted",
+    ),
     (
         "extra message field",
         body(messages=[{"role": "user", "content": "Hi", "name": "bob"}]),
@@ -33,9 +44,27 @@ CASES: list[tuple[str, dict[str, Any], int, str, str]] = [
         "invalid_request_error",
         "messages.0.name: Extra inputs are not permitted",
     ),
-    ("wrong type", body(max_tokens="ten"), 400, "invalid_request_error", "max_tokens: Input should be a valid integer"),
-    ("temperature range", body(temperature=1.5), 400, "invalid_request_error", "temperature: Input should be less than or equal to 1"),
-    ("no messages", body(messages=[]), 400, "invalid_request_error", "messages: at least one message is required"),
+    (
+        "wrong type",
+        body(max_tokens="ten"),
+        400,
+        "invalid_request_error",
+        "max_tokens: Input should be a valid integer",
+    ),
+    (
+        "temperature range",
+        body(temperature=1.5),
+        400,
+        "invalid_request_error",
+        "temperature: Input should be less than or equal to 1",
+    ),
+    (
+        "no messages",
+        body(messages=[]),
+        400,
+        "invalid_request_error",
+        "messages: at least one message is required",
+    ),
     (
         "bad tool name",
         body(tools=[{"name": "get weather", "input_schema": {"type": "object"}}]),
@@ -50,7 +79,13 @@ CASES: list[tuple[str, dict[str, Any], int, str, str]] = [
         "invalid_request_error",
         "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024",
     ),
-    ("unknown model", body(model="claude-3-7-sonnet-latest"), 404, "not_found_error", "model: claude-3-7-sonnet-latest"),
+    (
+        "unknown model",
+        body(model="claude-3-7-sonnet-latest"),
+        404,
+        "not_found_error",
+        "model: claude-3-7-sonnet-latest",
+    ),
     (
         "max_tokens over cap",
         body(max_tokens=64001),
@@ -96,7 +131,14 @@ CASES: list[tuple[str, dict[str, Any], int, str, str]] = [
     ),
     (
         "orphan tool_result",
-        body(messages=[{"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_9", "content": "4"}]}]),
+        body(
+            messages=[
+                {
+                    "role": "user",
+                    "content": [{"type": "tool_result", "tool_use_id": "toolu_9", "content": "4"}],
+                }
+            ]
+        ),
         400,
         "invalid_request_error",
         "messages.0.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_9. Each `tool_result` "
@@ -143,7 +185,13 @@ CASES: list[tuple[str, dict[str, Any], int, str, str]] = [
         body(
             max_tokens=3000,
             thinking={"type": "enabled", "budget_tokens": 1024},
-            messages=[*TOOL_TURNS, {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "4"}]}],
+            messages=[
+                *TOOL_TURNS,
+                {
+                    "role": "user",
+                    "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "4"}],
+                },
+            ],
         ),
         400,
         "invalid_request_error",
@@ -156,7 +204,10 @@ CASES: list[tuple[str, dict[str, Any], int, str, str]] = [
     (
         "five cache breakpoints",
         body(
-            system=[{"type": "text", "text": f"part {i}", "cache_control": {"type": "ephemeral"}} for i in range(5)]
+            system=[
+                {"type": "text", "text": f"part {i}", "cache_control": {"type": "ephemeral"}}
+                for i in range(5)
+            ]
         ),
         400,
         "invalid_request_error",
@@ -202,18 +253,26 @@ def assert_error(response: httpx2.Response, status: int, kind: str, message: str
     assert payload["request_id"] == response.headers["request-id"]
 
 
-@pytest.mark.parametrize(("name", "request_body", "status", "kind", "message"), CASES, ids=[c[0] for c in CASES])
-def test_rule(mock_server: Server, name: str, request_body: dict[str, Any], status: int, kind: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "request_body", "status", "kind", "message"), CASES, ids=[c[0] for c in CASES]
+)
+def test_rule(
+    mock_server: Server, name: str, request_body: dict[str, Any], status: int, kind: str, message: str
+) -> None:
     assert_error(raw_post(mock_server, "/v1/messages", request_body), status, kind, message)
 
 
 def test_prefill_allowed_on_haiku(mock_server: Server) -> None:
-    response = raw_post(mock_server, "/v1/messages", body(messages=[*HI, {"role": "assistant", "content": "Sure"}]))
+    response = raw_post(
+        mock_server, "/v1/messages", body(messages=[*HI, {"role": "assistant", "content": "Sure"}])
+    )
     assert response.status_code == 200
 
 
 def test_count_tokens_validates_too(mock_server: Server) -> None:
-    response = raw_post(mock_server, "/v1/messages/count_tokens", {"model": MODEL, "messages": HI, "max_tokens": 5})
+    response = raw_post(
+        mock_server, "/v1/messages/count_tokens", {"model": MODEL, "messages": HI, "max_tokens": 5}
+    )
     assert_error(response, 400, "invalid_request_error", "max_tokens: Extra inputs are not permitted")
 
 
@@ -225,32 +284,61 @@ def test_count_tokens_validates_too(mock_server: Server) -> None:
     ],
 )
 def test_version_header(mock_server: Server, headers: dict[str, str], message: str) -> None:
-    assert_error(raw_post(mock_server, "/v1/messages", body(), headers), 400, "invalid_request_error", message)
+    assert_error(
+        raw_post(mock_server, "/v1/messages", body(), headers), 400, "invalid_request_error", message
+    )
 
 
 def test_both_sdk_versions_accepted(mock_server: Server) -> None:
     for version in ("2023-06-01", "2026-10-21"):
-        assert raw_post(mock_server, "/v1/messages", body(), {"anthropic-version": version}).status_code == 200
+        assert (
+            raw_post(mock_server, "/v1/messages", body(), {"anthropic-version": version}).status_code == 200
+        )
 
 
 def test_beta_header_and_query_ignored(mock_server: Server) -> None:
     response = raw_post(
-        mock_server, "/v1/messages?beta=true", body(), {"anthropic-beta": "made-up-beta-2099-01-01,context-1m-2025-08-07"}
+        mock_server,
+        "/v1/messages?beta=true",
+        body(),
+        {"anthropic-beta": "made-up-beta-2099-01-01,context-1m-2025-08-07"},
     )
     assert response.status_code == 200
 
 
 BAD_INPUTS = [
-    ("malformed JSON", b'{"model": "claude-haiku-4-5", "max_tokens": 10,', 400, "invalid_request_error", "The request body is not valid JSON"),
-    ("invalid UTF-8", b'{"model": "claude-haiku-4-5\xff\xfe", "max_tokens": 10}', 400, "invalid_request_error", "The request body is not valid JSON"),
-    ("deeply nested", b"[" * 100_000 + b"]" * 100_000, 400, "invalid_request_error", "The request body is not valid JSON"),
+    (
+        "malformed JSON",
+        b'{"model": "claude-haiku-4-5", "max_tokens": 10,',
+        400,
+        "invalid_request_error",
+        "The request body is not valid JSON",
+    ),
+    (
+        "invalid UTF-8",
+        b'{"model": "claude-haiku-4-5\xff\xfe", "max_tokens": 10}',
+        400,
+        "invalid_request_error",
+        "The request body is not valid JSON",
+    ),
+    (
+        "deeply nested",
+        b"[" * 100_000 + b"]" * 100_000,
+        400,
+        "invalid_request_error",
+        "The request body is not valid JSON",
+    ),
     ("empty body", b"", 400, "invalid_request_error", "The request body is not valid JSON"),
     ("not an object", b"[1, 2, 3]", 400, "invalid_request_error", "Input should be a valid dictionary"),
 ]
 
 
-@pytest.mark.parametrize(("name", "raw", "status", "kind", "prefix"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
-def test_bad_input_then_server_fine(mock_server: Server, name: str, raw: bytes, status: int, kind: str, prefix: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "raw", "status", "kind", "prefix"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS]
+)
+def test_bad_input_then_server_fine(
+    mock_server: Server, name: str, raw: bytes, status: int, kind: str, prefix: str
+) -> None:
     response = raw_post(mock_server, "/v1/messages", raw)
     assert response.status_code == status
     assert response.json()["error"]["type"] == kind
@@ -260,7 +348,11 @@ def test_bad_input_then_server_fine(mock_server: Server, name: str, raw: bytes, 
 
 
 def test_oversized_body(mock_server: Server) -> None:
-    huge = b'{"model": "claude-haiku-4-5", "max_tokens": 10, "messages": [{"role": "user", "content": "' + b"a" * (33 * 1024 * 1024) + b'"}]}'
+    huge = (
+        b'{"model": "claude-haiku-4-5", "max_tokens": 10, "messages": [{"role": "user", "content": "'
+        + b"a" * (33 * 1024 * 1024)
+        + b'"}]}'
+    )
     response = raw_post(mock_server, "/v1/messages", huge)
     assert_error(response, 413, "request_too_large", "Request exceeds the maximum size")
     assert raw_post(mock_server, "/v1/messages", body()).status_code == 200

@@ -6,11 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from mockclaude.sse import accumulate, encode_event, message_events, parse_sse
 from spec.sse_grammar import check_stream_text
 
-from mockclaude.sse import accumulate, encode_event, message_events, parse_sse
-
-USAGE = {"input_tokens": 12, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 40}
+USAGE = {
+    "input_tokens": 12,
+    "cache_creation_input_tokens": 0,
+    "cache_read_input_tokens": 0,
+    "output_tokens": 40,
+}
 
 
 def message(*blocks: dict[str, Any], stop: str = "end_turn") -> dict[str, Any]:
@@ -37,20 +41,36 @@ CITATION = {
     "file_id": None,
 }
 MESSAGES = {
-    "text": message({"type": "text", "text": "Hello there, how are you doing today? Fine, thanks!", "citations": None}),
+    "text": message(
+        {"type": "text", "text": "Hello there, how are you doing today? Fine, thanks!", "citations": None}
+    ),
     "empty": message(stop="max_tokens"),
     "tool_use": message(
         {"type": "text", "text": "I'll check.", "citations": None},
-        {"type": "tool_use", "id": "toolu_01A", "name": "get_weather", "input": {"location": "Oslo, Norway", "days": [1, 2], "unit": "celsius"}},
+        {
+            "type": "tool_use",
+            "id": "toolu_01A",
+            "name": "get_weather",
+            "input": {"location": "Oslo, Norway", "days": [1, 2], "unit": "celsius"},
+        },
         stop="tool_use",
     ),
     "thinking": message(
-        {"type": "thinking", "thinking": "Let me think about the colour of the sky.", "signature": "c2lnbmF0dXJl"},
+        {
+            "type": "thinking",
+            "thinking": "Let me think about the colour of the sky.",
+            "signature": "c2lnbmF0dXJl",
+        },
         {"type": "text", "text": "Rayleigh scattering.", "citations": None},
     ),
-    "redacted": message({"type": "redacted_thinking", "data": "ZW5jcnlwdGVk"}, {"type": "text", "text": "Done.", "citations": None}),
+    "redacted": message(
+        {"type": "redacted_thinking", "data": "ZW5jcnlwdGVk"},
+        {"type": "text", "text": "Done.", "citations": None},
+    ),
     "citations": message({"type": "text", "text": "The sky is blue.", "citations": [CITATION]}),
-    "unicode": message({"type": "text", "text": "Ça va? 日本語のテキスト — emoji 🎉 done.", "citations": None}),
+    "unicode": message(
+        {"type": "text", "text": "Ça va? 日本語のテキスト — emoji 🎉 done.", "citations": None}
+    ),
 }
 
 
@@ -76,6 +96,8 @@ def test_stream_grammar_details() -> None:
     assert names[:3] == ["message_start", "content_block_start", "ping"]
     start = events[0].data["message"]
     assert start["content"] == [] and start["stop_reason"] is None and start["usage"]["output_tokens"] == 1
-    deltas = [e.data["delta"]["type"] for e in events if e.name == "content_block_delta" and e.data["index"] == 0]
+    deltas = [
+        e.data["delta"]["type"] for e in events if e.name == "content_block_delta" and e.data["index"] == 0
+    ]
     assert deltas[-1] == "signature_delta" and deltas.count("signature_delta") == 1
     assert events[-2].data["usage"]["output_tokens"] == 40  # cumulative total in message_delta

@@ -6,18 +6,47 @@ from typing import Any
 
 import jsonschema
 import pytest
-
 from mockclaude.cache import PromptCache
 from mockclaude.tokens import input_tokens, split_pieces, text_tokens
 from mockclaude.toolcalls import build_input, choose_tools
 
 SCHEMAS: list[dict[str, Any]] = [
     {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]},
-    {"type": "object", "properties": {"n": {"type": "integer", "minimum": 10, "maximum": 20}}, "required": ["n"]},
-    {"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}, "minItems": 2}}},
-    {"type": "object", "properties": {"when": {"type": "string", "format": "date"}, "ok": {"type": "boolean"}, "x": {"type": ["number", "null"]}}},
-    {"type": "object", "properties": {"nested": {"type": "object", "properties": {"id": {"type": "string", "minLength": 5, "maxLength": 8}}, "required": ["id"]}}, "required": ["nested"]},
-    {"type": "object", "properties": {"choice": {"anyOf": [{"type": "integer", "exclusiveMinimum": 0}, {"type": "string"}]}}, "required": ["choice"]},
+    {
+        "type": "object",
+        "properties": {"n": {"type": "integer", "minimum": 10, "maximum": 20}},
+        "required": ["n"],
+    },
+    {
+        "type": "object",
+        "properties": {
+            "tags": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}, "minItems": 2}
+        },
+    },
+    {
+        "type": "object",
+        "properties": {
+            "when": {"type": "string", "format": "date"},
+            "ok": {"type": "boolean"},
+            "x": {"type": ["number", "null"]},
+        },
+    },
+    {
+        "type": "object",
+        "properties": {
+            "nested": {
+                "type": "object",
+                "properties": {"id": {"type": "string", "minLength": 5, "maxLength": 8}},
+                "required": ["id"],
+            }
+        },
+        "required": ["nested"],
+    },
+    {
+        "type": "object",
+        "properties": {"choice": {"anyOf": [{"type": "integer", "exclusiveMinimum": 0}, {"type": "string"}]}},
+        "required": ["choice"],
+    },
     {"type": "object"},
 ]
 
@@ -29,7 +58,11 @@ def test_tool_input_validates_against_schema(schema: dict[str, Any]) -> None:
 
 
 def test_tool_choice_heuristic() -> None:
-    weather = {"name": "get_weather", "description": "Get the current weather for a location", "input_schema": {}}
+    weather = {
+        "name": "get_weather",
+        "description": "Get the current weather for a location",
+        "input_schema": {},
+    }
     calc = {"name": "calculator", "description": "Evaluate arithmetic", "input_schema": {}}
     assert choose_tools([weather, calc], None, "Will it rain in Oslo? What's the weather?") == [weather]
     assert choose_tools([weather, calc], None, "What is 12 * 7?") == [calc]
@@ -53,7 +86,10 @@ def test_cache_ttl_and_min_length() -> None:
     big = {"type": "text", "text": "word " * 3000, "cache_control": {"type": "ephemeral"}}
     body = {"model": "m", "system": [big], "messages": [{"role": "user", "content": "Hi"}]}
     first = cache.usage(body, "m", min_tokens=1024)
-    assert first["cache_creation_input_tokens"] > 3000 and first["cache_creation"]["ephemeral_5m_input_tokens"] > 3000
+    assert (
+        first["cache_creation_input_tokens"] > 3000
+        and first["cache_creation"]["ephemeral_5m_input_tokens"] > 3000
+    )
     now[0] = 299.0
     assert cache.usage(body, "m", 1024)["cache_read_input_tokens"] == first["cache_creation_input_tokens"]
     now[0] = 299.0 + 301.0  # the read refreshed the 5-minute TTL; 301 s later it has expired
