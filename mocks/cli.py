@@ -23,8 +23,15 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve", help="run the mock server", description="Run the mock server (uvicorn, uvloop, httptools)."
     )
-    serve.add_argument("--host", help=f"interface to bind (default {_DEFAULTS.host}; env MOCKCLAUDE_HOST, or HOST= with make mock)")
-    serve.add_argument("--port", type=int, help=f"port (default {_DEFAULTS.port}; env MOCKCLAUDE_PORT, or PORT= with make mock)")
+    serve.add_argument(
+        "--host",
+        help=f"interface to bind (default {_DEFAULTS.host}; env MOCKCLAUDE_HOST, or HOST= with make mock)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        help=f"port (default {_DEFAULTS.port}; env MOCKCLAUDE_PORT, or PORT= with make mock)",
+    )
     serve.add_argument(
         "--spec", dest="spec_path", type=Path, help="OpenAPI file whose schemas validate requests"
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from conformance import ResponseConformance
 from mockclaude.contract import Contract
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,21 +83,57 @@ def contract() -> Contract:
     return Contract(SPEC)
 
 
+@pytest.fixture(scope="session")
+def conformance(contract: Contract) -> ResponseConformance:
+    return ResponseConformance(contract)
+
+
 @pytest.fixture()
-def client(mock_server: Server):  # type: ignore[no-untyped-def]
+def client(mock_server: Server, conformance: ResponseConformance):  # type: ignore[no-untyped-def]
+    """The newest SDK, strict; every answer it receives is also checked against the spec."""
     import anthropic
 
+    def check(response: httpx2.Response) -> None:
+        response.read()
+        conformance.check(
+            response.request.method,
+            response.request.url.path,
+            response.status_code,
+            response.headers.get("content-type", ""),
+            response.content,
+        )
+
+    http = httpx2.Client(event_hooks={"response": [check]})
     return anthropic.Anthropic(
-        base_url=mock_server.base_url, api_key="sk-ant-test", _strict_response_validation=True, max_retries=0
+        base_url=mock_server.base_url,
+        api_key="sk-ant-test",
+        _strict_response_validation=True,
+        max_retries=0,
+        http_client=http,
     )
 
 
 @pytest.fixture()
-def async_client(mock_server: Server):  # type: ignore[no-untyped-def]
+def async_client(mock_server: Server, conformance: ResponseConformance):  # type: ignore[no-untyped-def]
     import anthropic
 
+    async def check(response: httpx2.Response) -> None:
+        await response.aread()
+        conformance.check(
+            response.request.method,
+            response.request.url.path,
+            response.status_code,
+            response.headers.get("content-type", ""),
+            response.content,
+        )
+
+    http = httpx2.AsyncClient(event_hooks={"response": [check]})
     return anthropic.AsyncAnthropic(
-        base_url=mock_server.base_url, api_key="sk-ant-test", _strict_response_validation=True, max_retries=0
+        base_url=mock_server.base_url,
+        api_key="sk-ant-test",
+        _strict_response_validation=True,
+        max_retries=0,
+        http_client=http,
     )
 
 
