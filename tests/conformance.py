@@ -7,9 +7,8 @@ import json
 import re
 from typing import Any
 
-from spec.sse_grammar import check_stream_text
-
 from mockclaude.contract import Contract
+from spec.sse_grammar import check_stream_text
 
 _METHODS = ("get", "post", "delete", "put", "patch")
 
