@@ -28,8 +28,9 @@ from .http import Receive, Request, Scope, Send, headers_of, parse_query, read_b
 from .ids import IdSource
 from .pacing import schedule, sleep_until
 from .pagination import paginate, parse_limit
-from .sources import AnswerSource, Exchange, Synthesizer
-from .sse import Event, encode_event, message_events
+from .recordings import RecordingStore
+from .sources import Answer, AnswerSource, Exchange, RecordingSource, Synthesizer
+from .sse import Event, accumulate, encode_event, message_events
 from .synthesis import conversation_seed
 from .tokens import input_tokens
 
@@ -57,7 +58,7 @@ class _Stored:
 
     body: dict[str, Any]
     model: ModelSpec
-    message: dict[str, Any]
+    answer: Answer
     encoded: dict[str, bytes]
 
 
@@ -71,7 +72,10 @@ class MockApp:
         self.catalog = catalog
         self.ids = IdSource()
         self.prompt_cache = PromptCache()
-        self.sources: list[AnswerSource] = [Synthesizer(self.prompt_cache)]
+        self.recordings = RecordingStore(config.recordings_dir, skip_bad=config.skip_bad_recordings)
+        for problem in self.recordings.skipped:
+            log.warning("skipped %s", problem)
+        self.sources: list[AnswerSource] = [RecordingSource(self.recordings), Synthesizer(self.prompt_cache)]
         self.batches = BatchStore(self._batch_answer, config.batch_processing_s)
         self.versions = _header_enum(contract.document, "anthropic-version")
         self._stored: OrderedDict[bytes, _Stored] = OrderedDict()
@@ -195,11 +199,11 @@ class MockApp:
         if self.config.validation == "strict":
             rules_semantic.check(body, model, rules)
 
-    def _answer(self, exchange: Exchange) -> dict[str, Any]:
+    def _answer(self, exchange: Exchange) -> Answer:
         for source in self.sources:
-            message = source.answer(exchange)
-            if message is not None:
-                return message
+            answer = source.answer(exchange)
+            if answer is not None:
+                return answer
         raise ApiError(500, "no answer source answered", invented=True)
 
     def profile(self, model: ModelSpec) -> LatencyProfile:
@@ -215,16 +219,32 @@ class MockApp:
             self._validate("MessageCreateParams", body)
             model = self._model(body)
             self._rules(body, model, rules_semantic.CREATE_RULES)
-            stored = _Stored(body, model, self._answer(Exchange(body, model, request.headers)), {})
-            if b'"cache_control"' not in request.body and self.config.answer_cache_size:
+            answer = self._answer(
+                Exchange(body, model, request.headers, method=request.method, path=request.path)
+            )
+            stored = _Stored(body, model, answer, {})
+            if answer.reusable and b'"cache_control"' not in request.body and self.config.answer_cache_size:
                 self._stored[request.body] = stored
                 if len(self._stored) > self.config.answer_cache_size:
                     self._stored.popitem(last=False)
         return self._encode(stored)
 
     def _encode(self, stored: _Stored) -> Reply:
-        message, profile = stored.message, self.profile(stored.model)
+        """The answer in the shape the request asked for (JSON or SSE), paced by its profile or its recording."""
+        answer = stored.answer
+        if answer.error is not None:
+            return Reply(status=answer.status, payload=answer.error)
         streaming = bool(stored.body.get("stream"))
+        if answer.events:
+            events = [Event(e.event, e.data) for e in answer.events]
+            offsets = [e.at_ms / 1000 / self.config.speed for e in answer.events]
+            if self.profile(stored.model).instant:
+                offsets = [0.0] * len(events)
+            if streaming:
+                return Reply(events=events, offsets=offsets)
+            return Reply(payload=accumulate(events), delay=offsets[-1] if offsets else 0.0)
+        message = answer.message or {}
+        profile = self.profile(stored.model)
         if profile.instant:
             kind = "sse" if streaming else "json"
             encoded = stored.encoded.get(kind)
@@ -235,10 +255,8 @@ class MockApp:
                     else orjson.dumps(message)
                 )
                 stored.encoded[kind] = encoded
-            return Reply(
-                body=encoded,
-                content_type="text/event-stream; charset=utf-8" if streaming else "application/json",
-            )
+            content_type = "text/event-stream; charset=utf-8" if streaming else "application/json"
+            return Reply(body=encoded, content_type=content_type)
         seed = int.from_bytes(conversation_seed(stored.body)[:4], "big")
         events = message_events(message, seed)
         usage = message["usage"]
@@ -294,7 +312,13 @@ class MockApp:
         try:
             model = self._model(params)
             self._rules(params, model, rules_semantic.CREATE_RULES)
-            return {"type": "succeeded", "message": self._answer(Exchange(params, model, {}, "batch"))}
+            answer = self._answer(Exchange(params, model, {}, "batch"))
+            if answer.error is not None:
+                return {"type": "errored", "error": answer.error}
+            message = (
+                answer.message if answer.message is not None else accumulate([e.data for e in answer.events])
+            )
+            return {"type": "succeeded", "message": message}
         except ApiError as error:
             return self._errored(error)
 

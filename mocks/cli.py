@@ -58,6 +58,18 @@ def _parser() -> argparse.ArgumentParser:
         help="accept only this key (repeatable); by default any key, or none, is accepted",
     )
     serve.add_argument(
+        "--recordings",
+        dest="recordings_dir",
+        type=Path,
+        help="recording set (a directory of YAML recordings) replayed before synthesis (default: mocks/recordings)",
+    )
+    serve.add_argument(
+        "--skip-bad-recordings",
+        action="store_true",
+        default=None,
+        help="skip unreadable recordings with a warning instead of refusing to start",
+    )
+    serve.add_argument(
         "--batch-processing-s", type=float, help="seconds a message batch takes to end (default 3)"
     )
     serve.add_argument(
@@ -91,7 +103,10 @@ def serve(config: MockConfig, log_level: str = "info") -> int:
 
     try:
         app = create_app(config)
-    except (OSError, ValueError) as exc:
+    except (
+        OSError,
+        ValueError,
+    ) as exc:  # RecordingError and ConfigError are ValueErrors  # RecordingError and ConfigError are ValueErrors
         print(f"mockclaude: cannot start: {exc}", file=sys.stderr)
         return 2
     print(f"mockclaude: serving the Messages API on http://{config.host}:{config.port}", file=sys.stderr)

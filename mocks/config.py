@@ -14,6 +14,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = REPO_ROOT / "openapi" / "anthropic.yaml"
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "models.yaml"
+DEFAULT_RECORDINGS = Path(__file__).resolve().parent / "recordings"
 
 VALIDATION_MODES = ("strict", "permissive")
 LATENCY_CHOICES = ("model", "instant", "haiku", "sonnet", "opus", "frontier")
@@ -41,6 +42,8 @@ class MockConfig:
     max_batch_body_bytes: int = 256 * 1024 * 1024
     organization_id: str = "00000000-0000-4000-8000-00000000c1a0"
     answer_cache_size: int = 4096
+    recordings_dir: Path | None = DEFAULT_RECORDINGS
+    skip_bad_recordings: bool = False
     seed: str = ""
     access_log: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -86,7 +89,7 @@ def _parse_env(name: str, raw: str) -> object:
     try:
         if isinstance(default, bool):
             return raw.lower() in ("1", "true", "yes", "on")
-        if isinstance(default, Path):
+        if isinstance(default, Path) or name == "recordings_dir":
             return Path(raw)
         if isinstance(default, tuple):
             return tuple(k for k in raw.split(",") if k)

@@ -1,8 +1,9 @@
 """Answer sources: where the content of an answer comes from.
 
-The pipeline asks each source in turn; the first that answers wins. Recordings and rules (a later
-issue) plug in before synthesis, which always answers. A source returns a complete Message; the
-encoder turns it into JSON or an SSE stream, so one stored answer serves both shapes.
+The pipeline asks each source in turn; the first that answers wins: recordings, then synthesis
+(rules will sit between them). A source returns an :class:`Answer`: a complete Message, a recorded
+stream (events with their time offsets), or an API error. The encoder turns any of them into the
+shape the client asked for, so one stored answer serves JSON and SSE alike.
 """
 
 from __future__ import annotations
@@ -12,21 +13,55 @@ from typing import Any, Protocol
 
 from .cache import PromptCache
 from .catalog import ModelSpec
+from .recordings import RecordedEvent, RecordingStore
 from .synthesis import synthesize
 
 
 @dataclass(frozen=True)
 class Exchange:
-    """What a source sees: the validated request body, the model and the request's headers."""
+    """What a source sees: the validated request body, the model, the route and the request's headers."""
 
     body: dict[str, Any]
     model: ModelSpec
     headers: dict[str, str]
     service_tier: str = "standard"
+    method: str = "POST"
+    path: str = "/v1/messages"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer before encoding. Exactly one of ``message``, ``events`` or ``error`` is set."""
+
+    message: dict[str, Any] | None = None
+    events: tuple[RecordedEvent, ...] = ()
+    error: dict[str, Any] | None = None
+    status: int = 200
+    origin: str = "synthesis"
+    reusable: bool = True  # may be kept and served again for an identical request
 
 
 class AnswerSource(Protocol):
-    def answer(self, exchange: Exchange) -> dict[str, Any] | None: ...
+    def answer(self, exchange: Exchange) -> Answer | None: ...
+
+
+class RecordingSource:
+    """Replays a recording whose request matches exactly (see :mod:`mockclaude.recordings`)."""
+
+    def __init__(self, store: RecordingStore) -> None:
+        self.store = store
+
+    def answer(self, exchange: Exchange) -> Answer | None:
+        recording = self.store.find(exchange.method, exchange.path, exchange.body)
+        if recording is None:
+            return None
+        if recording.status != 200:
+            return Answer(
+                error=recording.body, status=recording.status, origin=f"recording:{recording.path.name}"
+            )
+        if recording.is_stream:
+            return Answer(events=recording.events, origin=f"recording:{recording.path.name}")
+        return Answer(message=recording.body, origin=f"recording:{recording.path.name}")
 
 
 class Synthesizer:
@@ -35,13 +70,14 @@ class Synthesizer:
     def __init__(self, cache: PromptCache) -> None:
         self.cache = cache
 
-    def answer(self, exchange: Exchange) -> dict[str, Any]:
+    def answer(self, exchange: Exchange) -> Answer:
         model = exchange.model
         usage = self.cache.usage(exchange.body, model.id, model.min_cacheable_tokens)
-        return synthesize(
+        message = synthesize(
             exchange.body,
             model.id,
             usage,
             always_thinks=model.feature("always_thinks"),
             service_tier=exchange.service_tier,
         )
+        return Answer(message=message)

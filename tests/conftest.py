@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+
 from conformance import ResponseConformance
 from mockclaude.contract import Contract
 

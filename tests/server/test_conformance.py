@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anthropic
 import pytest
+
 from conformance import ResponseConformance
 
 

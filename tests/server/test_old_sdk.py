@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import Server
 
 SCRIPT = Path(__file__).with_name("old_sdk_smoke.py")

@@ -9,6 +9,7 @@ from typing import Any
 import anthropic
 import jsonschema
 import pytest
+
 from conftest import Server, raw_post
 from mockclaude.contract import Contract
 from spec.sse_grammar import check_stream_text

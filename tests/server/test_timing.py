@@ -13,6 +13,7 @@ import httpx2
 import orjson
 import pytest
 import yaml
+
 from conftest import Server, start_server, stop_server
 from mockclaude.config import DEFAULT_CATALOG
 from mockclaude.tokens import text_tokens

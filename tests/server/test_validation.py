@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx2
 import pytest
+
 from conftest import Server, raw_post
 
 MODEL = "claude-haiku-4-5"

@@ -227,6 +227,35 @@ def is_string_schema(doc: dict[str, Any], pointer: str) -> bool:
     return isinstance(schema, dict) and schema.get("type") == "string"
 
 
+def jsonl_item_pointer(schema_pointer: str) -> str:
+    """Schema of one JSONL line: the media schema's `x-jsonl-item-schema` if given, the media schema itself if it
+    is not a plain string, else `MessageBatchIndividualResponse` (batch results are the API's only JSONL body)."""
+    media_schema = resolve_pointer(DOC, schema_pointer)
+    if isinstance(media_schema, dict) and "x-jsonl-item-schema" in media_schema:
+        return f"{schema_pointer}/x-jsonl-item-schema"
+    if not is_string_schema(DOC, schema_pointer):
+        return schema_pointer
+    return "/components/schemas/MessageBatchIndividualResponse"
+
+
+def jsonl_problems(item_pointer: str, text: str) -> list[str]:
+    """Each line parses as JSON and matches the item schema; no blank line in the middle (the SDK's decoder
+    fails on one), a single trailing newline is fine."""
+    problems = []
+    lines = text.removesuffix("\n").split("\n")
+    for n, line in enumerate(lines):
+        if not line.strip():
+            problems.append(f"line {n}: blank line (the SDK's JSONL decoder fails on it)")
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {n}: not JSON: {exc}")
+            continue
+        problems += [f"line {n}: {e}" for e in schema_errors(DOC, item_pointer, value)]
+    return problems
+
+
 def sse_example_problems(doc: dict[str, Any], text: str) -> list[str]:
     """Problems of an SSE example: per-event schema errors against MessageStreamEvent plus grammar."""
     events, problems = decode_events(parse_sse(text))
@@ -303,15 +332,9 @@ def test_spec_has_examples_to_check() -> None:
 @pytest.mark.parametrize("case", [c for c in EXAMPLES if not c.is_event_stream], ids=lambda c: c.label)
 def test_example_matches_its_schema(case: ExampleCase) -> None:
     assert case.value is not _NOT_A_LIST, "a schema's `examples` must be a list in OpenAPI 3.1"
-    if case.is_jsonl and isinstance(case.value, str) and not is_string_schema(DOC, case.schema_pointer):
-        problems = []
-        for n, line in enumerate(case.value.splitlines()):
-            if not line.strip():
-                problems.append(f"line {n}: blank line (the SDK's JSONL decoder fails on it)")
-                continue
-            problems += [f"line {n}: {e}" for e in schema_errors(DOC, case.schema_pointer, json.loads(line))]
-    else:
-        problems = schema_errors(DOC, case.schema_pointer, case.value)
+    problems = schema_errors(DOC, case.schema_pointer, case.value)
+    if case.is_jsonl and isinstance(case.value, str):
+        problems += jsonl_problems(jsonl_item_pointer(case.schema_pointer), case.value)
     assert not problems, "\n".join(problems)
 
 
@@ -386,3 +409,13 @@ def test_example_check_rejects_a_wrong_example() -> None:
     assert schema_errors(DOC, "/components/schemas/Message", message) == []
     del message["usage"]
     assert schema_errors(DOC, "/components/schemas/Message", message) != []
+
+
+def test_jsonl_check_rejects_bad_lines() -> None:
+    """The JSONL example check catches a blank middle line and a line that is not a batch result."""
+    item = "/components/schemas/MessageBatchIndividualResponse"
+    good = '{"custom_id":"a","result":{"type":"canceled"}}\n{"custom_id":"b","result":{"type":"expired"}}\n'
+    assert jsonl_problems(item, good) == []
+    problems = jsonl_problems(item, good.replace("\n", "\n\n", 1) + '{"custom_id":"c"}\n')
+    assert any("blank line" in p for p in problems)
+    assert any(p.startswith("line 3:") for p in problems), problems

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from mockclaude.sse import accumulate, encode_event, message_events, parse_sse
 from spec.sse_grammar import check_stream_text
 

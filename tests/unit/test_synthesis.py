@@ -6,6 +6,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+
 from mockclaude.cache import PromptCache
 from mockclaude.tokens import input_tokens, split_pieces, text_tokens
 from mockclaude.toolcalls import build_input, choose_tools

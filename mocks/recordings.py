@@ -1,0 +1,220 @@
+"""Recordings: versioned YAML files, one interaction each, replayed by exact request match.
+
+Format ``mockclaude-recording/1`` (JSON Schema in ``mocks/recording.schema.json``)::
+
+    format: mockclaude-recording/1
+    recorded_at: 2026-11-24T20:00:00Z     # when
+    upstream: https://api.anthropic.com   # from where
+    spec_sha256: …                        # the contract in force
+    request:  {method, path, match_key, headers: {anthropic-version, anthropic-beta}, body}
+    response: {status, headers: {content-type, request-id}, body | events: [{at_ms, event, data}]}
+
+The match key is the SHA-256 of the canonical request body (sorted keys, null-valued keys and ``stream``
+removed), so one
+recording answers both the streaming and the non-streaming form of a request. Credentials never reach
+a file: only the headers named in ``KEPT_REQUEST_HEADERS``/``KEPT_RESPONSE_HEADERS`` are written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+FORMAT = "mockclaude-recording/1"
+KEPT_REQUEST_HEADERS = ("anthropic-version", "anthropic-beta")
+KEPT_RESPONSE_HEADERS = ("content-type", "request-id", "retry-after", "x-should-retry")
+
+
+class RecordingError(ValueError):
+    """A recording file cannot be used; the message names the file (and line when known)."""
+
+
+def _canonical(value: Any) -> Any:
+    """Keys with a null value are dropped (for the API, null and absent mean the same)."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def match_key(method: str, path: str, body: Any) -> str:
+    canonical = _canonical(body)
+    if isinstance(canonical, dict):
+        canonical.pop("stream", None)
+    data = orjson.dumps([method.upper(), path, canonical], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    at_ms: float
+    event: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Recording:
+    path: Path
+    method: str
+    request_path: str
+    key: str
+    request_body: Any
+    status: int
+    body: Any = None
+    events: tuple[RecordedEvent, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_stream(self) -> bool:
+        return bool(self.events)
+
+
+def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if not isinstance(data, dict) or key not in data:
+        raise RecordingError(f"{where}: missing field {key!r}")
+    value = data[key]
+    if not isinstance(value, kind):
+        raise RecordingError(f"{where}: field {key!r} must be {getattr(kind, '__name__', kind)}")
+    return value
+
+
+def parse_recording(path: Path, text: str) -> Recording:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise RecordingError(
+            f"{path}:{line.strip()}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
+    where = str(path)
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise RecordingError(f"{where}: not a recording (format must be {FORMAT!r})")
+    request = _require(data, "request", dict, where)
+    response = _require(data, "response", dict, where)
+    method = str(_require(request, "method", str, f"{where}: request")).upper()
+    request_path = _require(request, "path", str, f"{where}: request")
+    body = request.get("body")
+    key = match_key(method, request_path, body)
+    stored_key = request.get("match_key")
+    if stored_key is not None and stored_key != key:
+        raise RecordingError(f"{where}: request.match_key does not match the request body (edited by hand?)")
+    status = _require(response, "status", int, f"{where}: response")
+    events = tuple(
+        RecordedEvent(float(e["at_ms"]), str(e["event"]), e["data"])
+        for e in response.get("events") or []
+        if isinstance(e, dict)
+    )
+    if "body" not in response and not events:
+        raise RecordingError(f"{where}: response needs a body or events")
+    return Recording(
+        path=path,
+        method=method,
+        request_path=request_path,
+        key=key,
+        request_body=body,
+        status=status,
+        body=response.get("body"),
+        events=events,
+        headers={str(k).lower(): str(v) for k, v in (response.get("headers") or {}).items()},
+    )
+
+
+class RecordingStore:
+    """The recordings of one set (a directory), indexed by match key: lookup cost is one dict access."""
+
+    def __init__(self, directory: Path | None, *, skip_bad: bool = False) -> None:
+        self.directory = directory
+        self.skipped: list[str] = []
+        self._by_key: dict[str, Recording] = {}
+        if directory is not None and directory.exists():
+            self._load(directory, skip_bad)
+
+    def _load(self, directory: Path, skip_bad: bool) -> None:
+        for path in sorted(directory.rglob("*.yaml")):
+            try:
+                recording = parse_recording(path, path.read_text(encoding="utf-8"))
+            except (RecordingError, OSError, UnicodeDecodeError, KeyError, TypeError, ValueError) as exc:
+                message = (
+                    str(exc) if isinstance(exc, RecordingError) else f"{path}: unreadable recording ({exc})"
+                )
+                if not skip_bad:
+                    raise RecordingError(message) from None
+                self.skipped.append(message)
+                continue
+            self._by_key[recording.key] = recording
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def find(self, method: str, path: str, body: Any) -> Recording | None:
+        return self._by_key.get(match_key(method, path, body))
+
+    def add(self, recording: Recording) -> None:
+        self._by_key[recording.key] = recording
+
+
+def recording_document(
+    *,
+    method: str,
+    path: str,
+    body: Any,
+    request_headers: dict[str, str],
+    status: int,
+    response_headers: dict[str, str],
+    response_body: Any = None,
+    events: Iterable[RecordedEvent] = (),
+    upstream: str,
+    recorded_at: str,
+    spec_sha256: str,
+) -> dict[str, Any]:
+    """The YAML document of one interaction, credentials and volatile headers left out."""
+    response: dict[str, Any] = {
+        "status": status,
+        "headers": {k: v for k, v in response_headers.items() if k.lower() in KEPT_RESPONSE_HEADERS},
+    }
+    event_list = [{"at_ms": round(e.at_ms, 3), "event": e.event, "data": e.data} for e in events]
+    if event_list:
+        response["events"] = event_list
+    else:
+        response["body"] = response_body
+    return {
+        "format": FORMAT,
+        "recorded_at": recorded_at,
+        "upstream": upstream,
+        "spec_sha256": spec_sha256,
+        "request": {
+            "method": method.upper(),
+            "path": path,
+            "match_key": match_key(method, path, body),
+            "headers": {k: v for k, v in request_headers.items() if k.lower() in KEPT_REQUEST_HEADERS},
+            "body": body,
+        },
+        "response": response,
+    }
+
+
+def write_atomically(directory: Path, name: str, document: dict[str, Any]) -> Path:
+    """Write ``document`` as ``directory/name`` via a temporary file and a rename: never a partial file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / name
+    fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            yaml.safe_dump(document, handle, sort_keys=False, allow_unicode=True, width=110)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return target
