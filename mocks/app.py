@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -28,6 +29,7 @@ from .http import Receive, Request, Scope, Send, headers_of, parse_query, read_b
 from .ids import IdSource
 from .pacing import schedule, sleep_until
 from .pagination import paginate, parse_limit
+from .recorder import Recorder, spec_digest
 from .recordings import RecordingStore
 from .sources import Answer, AnswerSource, Exchange, RecordingSource, Synthesizer
 from .sse import Event, accumulate, encode_event, message_events
@@ -50,6 +52,7 @@ class Reply:
     events: list[Event] | None = None
     offsets: list[float] | None = None
     delay: float = 0.0
+    forward: Any = None  # a parsed body to forward to the upstream (record mode)
 
 
 @dataclass
@@ -75,7 +78,15 @@ class MockApp:
         self.recordings = RecordingStore(config.recordings_dir, skip_bad=config.skip_bad_recordings)
         for problem in self.recordings.skipped:
             log.warning("skipped %s", problem)
+        self.recorder: Recorder | None = None
         self.sources: list[AnswerSource] = [RecordingSource(self.recordings), Synthesizer(self.prompt_cache)]
+        if config.record_mode:
+            directory = config.recordings_dir or Path("recordings")
+            self.recorder = Recorder(
+                self.recordings, directory, config.upstream, config.record_mode, spec_digest(config.spec_path)
+            )
+            if config.record_mode in ("none", "once"):
+                self.sources = [RecordingSource(self.recordings)]  # replay only: a miss is an error
         self.batches = BatchStore(self._batch_answer, config.batch_processing_s)
         self.versions = _header_enum(contract.document, "anthropic-version")
         self._stored: OrderedDict[bytes, _Stored] = OrderedDict()
@@ -132,6 +143,9 @@ class MockApp:
     async def _render(self, reply: Reply, request: Request, send: Send) -> None:
         org = self.config.organization_id
         extra = _retry_headers(reply.status)
+        if reply.forward is not None and self.recorder is not None:
+            await self.recorder.forward(request, reply.forward, send)
+            return
         if reply.events is not None:
             await send_stream(
                 send, reply.events, reply.offsets or [], request.started, request.request_id, org, extra
@@ -204,7 +218,12 @@ class MockApp:
             answer = source.answer(exchange)
             if answer is not None:
                 return answer
-        raise ApiError(500, "no answer source answered", invented=True)
+        raise ApiError(
+            400,
+            f"no recording matches this request (record mode {self.config.record_mode!r}, "
+            f"recordings in {self.config.recordings_dir}); record it with --record-mode new_episodes",
+            invented=True,
+        )
 
     def profile(self, model: ModelSpec) -> LatencyProfile:
         if self.config.latency == "model":
@@ -213,6 +232,9 @@ class MockApp:
 
     # -- /v1/messages ----------------------------------------------------------------------------------
     def messages_create(self, request: Request, params: dict[str, str]) -> Reply:
+        forward = self._forwarding(request)
+        if forward is not None:
+            return forward
         stored = self._stored.get(request.body)
         if stored is None:
             body = self._parse(request)
@@ -270,9 +292,23 @@ class MockApp:
             return Reply(events=events, offsets=offsets)
         return Reply(body=orjson.dumps(message), delay=offsets[-1] if offsets else 0.0)
 
+    def _forwarding(self, request: Request) -> Reply | None:
+        """In record mode, a request to forward to the upstream (it validates; we only record)."""
+        if self.recorder is None:
+            return None
+        body = self._parse(request)
+        hit = self.recordings.find(request.method, request.path, body) is not None
+        return Reply(forward=body) if self.recorder.forwards(hit) else None
+
     def messages_count_tokens(self, request: Request, params: dict[str, str]) -> Reply:
+        forward = self._forwarding(request)
+        if forward is not None:
+            return forward
         body = self._parse(request)
         self._validate("MessageCountTokensParams", body)
+        recording = self.recordings.find(request.method, request.path, body)
+        if recording is not None:
+            return Reply(status=recording.status, payload=recording.body)
         model = self._model(body)
         self._rules(body, model, rules_semantic.COUNT_RULES)
         return Reply(payload={"input_tokens": input_tokens(body)})

@@ -70,6 +70,17 @@ def _parser() -> argparse.ArgumentParser:
         help="skip unreadable recordings with a warning instead of refusing to start",
     )
     serve.add_argument(
+        "--record-mode",
+        choices=("none", "once", "new_episodes", "all"),
+        help="VCR-style: none = replay only, a miss is an error; once = record into an empty set; "
+        "new_episodes = replay hits, record misses; all = always forward and overwrite. "
+        "Default: replay, then synthesize",
+    )
+    serve.add_argument(
+        "--upstream",
+        help="where record mode forwards (default https://api.anthropic.com; any Anthropic-compatible base URL)",
+    )
+    serve.add_argument(
         "--batch-processing-s", type=float, help="seconds a message batch takes to end (default 3)"
     )
     serve.add_argument(

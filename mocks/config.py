@@ -17,6 +17,7 @@ DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "models.yaml"
 DEFAULT_RECORDINGS = Path(__file__).resolve().parent / "recordings"
 
 VALIDATION_MODES = ("strict", "permissive")
+RECORD_MODES = ("none", "once", "new_episodes", "all")
 LATENCY_CHOICES = ("model", "instant", "haiku", "sonnet", "opus", "frontier")
 
 
@@ -44,6 +45,9 @@ class MockConfig:
     answer_cache_size: int = 4096
     recordings_dir: Path | None = DEFAULT_RECORDINGS
     skip_bad_recordings: bool = False
+    # Record mode (VCR's names): none | once | new_episodes | all; "" = replay, then synthesize.
+    record_mode: str = ""
+    upstream: str = "https://api.anthropic.com"
     seed: str = ""
     access_log: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -51,6 +55,7 @@ class MockConfig:
     def __post_init__(self) -> None:
         _choice("validation", self.validation, VALIDATION_MODES)
         _choice("latency", self.latency, LATENCY_CHOICES)
+        _choice("record_mode", self.record_mode, ("", *RECORD_MODES))
         if not self.speed > 0:
             raise ConfigError(f"speed: {self.speed!r} must be a number greater than 0")
         if self.batch_processing_s < 0:

@@ -1,0 +1,155 @@
+"""Record through an upstream (a second mock instance with a realistic latency profile), then replay
+offline: same bodies, same events, the recorded timing; credentials never reach a file or a log line;
+an interrupted recording leaves no file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import httpx2
+import pytest
+
+from conftest import start_server, stop_server
+from mockclaude.recordings import RecordingStore
+
+CANARY = "sk-ant-api03-CANARY-never-on-disk-0123456789"
+ASKS: list[dict[str, Any]] = [
+    {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 60,
+        "messages": [{"role": "user", "content": "Explain what a mutex is"}],
+    },
+    {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 300,
+        "tools": [
+            {
+                "name": "get_weather",
+                "description": "Get the weather for a city",
+                "input_schema": {
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}},
+                    "required": ["city"],
+                },
+            }
+        ],
+        "messages": [{"role": "user", "content": "What's the weather in Lisbon?"}],
+    },
+]
+STREAMED = {
+    "model": "claude-haiku-4-5",
+    "max_tokens": 80,
+    "messages": [{"role": "user", "content": "Describe a sunrise"}],
+}
+
+
+def sdk(base_url: str, key: str = CANARY) -> anthropic.Anthropic:
+    return anthropic.Anthropic(
+        base_url=base_url, api_key=key, _strict_response_validation=True, max_retries=0
+    )
+
+
+def test_record_then_replay_offline(tmp_path: Path) -> None:
+    recordings = tmp_path / "recordings"
+    upstream = start_server(tmp_path, "--speed", "4")  # Haiku's profile, four times faster
+    recorder = start_server(
+        tmp_path,
+        "--record-mode",
+        "new_episodes",
+        "--upstream",
+        upstream.base_url,
+        "--recordings",
+        str(recordings),
+    )
+    try:
+        live = [sdk(recorder.base_url).messages.create(**ask) for ask in ASKS]
+        with sdk(recorder.base_url).messages.stream(**STREAMED) as stream:
+            live_events = [event.model_dump() for event in stream]
+        counted = sdk(recorder.base_url).messages.count_tokens(
+            model="claude-haiku-4-5", messages=ASKS[0]["messages"]
+        )
+    finally:
+        stop_server(recorder)
+        stop_server(upstream)
+    assert len(RecordingStore(recordings)) == 4
+
+    replay = start_server(
+        tmp_path, "--record-mode", "none", "--recordings", str(recordings), "--upstream", upstream.base_url
+    )
+    try:
+        client = sdk(replay.base_url, key="sk-ant-other")
+        for ask, original in zip(ASKS, live, strict=True):
+            assert client.messages.create(**ask).model_dump() == original.model_dump()
+        with client.messages.stream(**STREAMED) as stream:
+            assert [event.model_dump() for event in stream] == live_events
+        assert client.messages.count_tokens(model="claude-haiku-4-5", messages=ASKS[0]["messages"]) == counted
+        with pytest.raises(anthropic.BadRequestError, match="no recording matches"):
+            client.messages.create(
+                model="claude-haiku-4-5", max_tokens=5, messages=[{"role": "user", "content": "new"}]
+            )
+    finally:
+        stop_server(replay)
+
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".log" for p in written) and any(p.suffix == ".yaml" for p in written)
+    for path in written:
+        assert CANARY not in path.read_text(errors="replace"), f"credential found in {path}"
+
+
+def test_recorded_timing_matches_upstream_profile(tmp_path: Path) -> None:
+    """The offsets written are the upstream's: first delta near its (4x faster) 600 ms time to first token."""
+    recordings = tmp_path / "recordings"
+    upstream = start_server(tmp_path, "--speed", "4")
+    recorder = start_server(
+        tmp_path, "--record-mode", "all", "--upstream", upstream.base_url, "--recordings", str(recordings)
+    )
+    try:
+        with sdk(recorder.base_url).messages.stream(**STREAMED) as stream:
+            stream.until_done()
+    finally:
+        stop_server(recorder)
+        stop_server(upstream)
+    (recording,) = list(RecordingStore(recordings)._by_key.values())
+    first_delta = next(e.at_ms for e in recording.events if e.event == "content_block_delta")
+    assert 0.8 * 150 < first_delta < 150 + 100
+
+
+def test_kill_during_streamed_recording_leaves_no_file(tmp_path: Path) -> None:
+    recordings = tmp_path / "recordings"
+    upstream = start_server(tmp_path)  # full Haiku pacing: the stream lasts about two seconds
+    recorder = start_server(
+        tmp_path, "--record-mode", "all", "--upstream", upstream.base_url, "--recordings", str(recordings)
+    )
+    received: list[bytes] = []
+
+    def stream() -> None:
+        body = {**STREAMED, "stream": True, "max_tokens": 200}
+        headers = {"anthropic-version": "2023-06-01", "x-api-key": CANARY}
+        try:
+            with httpx2.stream(
+                "POST", recorder.base_url + "/v1/messages", json=body, headers=headers, timeout=30
+            ) as r:
+                for chunk in r.iter_bytes():
+                    received.append(chunk)
+        except httpx2.HTTPError:
+            pass
+
+    thread = threading.Thread(target=stream)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while b"content_block_delta" not in b"".join(received) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert b"content_block_delta" in b"".join(received), "the stream never started"
+        os.kill(recorder.process.pid, signal.SIGKILL)
+        recorder.process.wait(10)
+        thread.join(10)
+    finally:
+        stop_server(upstream)
+    assert not recordings.exists() or not any(recordings.iterdir())
