@@ -88,11 +88,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--access-log", action="store_true", default=None, help="log every request")
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    check = sub.add_parser(
+        "verify",
+        help="check recordings (format, spec, no credentials); exit 1 on any problem",
+        description="Check recording files or directories: the format schema, the spec, and no credentials.",
+    )
+    check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: mocks/recordings)")
+    check.add_argument("--spec", dest="spec_path", type=Path, default=_DEFAULTS.spec_path)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "verify":
+        return verify_command(args.paths or [_DEFAULTS.recordings_dir], args.spec_path)
     overrides = {k: v for k, v in vars(args).items() if k not in ("command", "log_level")}
     if overrides.get("api_keys"):
         overrides["api_keys"] = tuple(overrides["api_keys"])
@@ -105,6 +114,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     return serve(config, args.log_level)
+
+
+def verify_command(paths: Sequence[Path | None], spec_path: Path) -> int:
+    from .verify import verify
+
+    problems = verify([p for p in paths if p is not None], spec_path)
+    for problem in problems:
+        print(problem)
+    count = sum(len(list(p.rglob("*.yaml"))) if p.is_dir() else 1 for p in paths if p is not None)
+    print(f"verify: {count} file(s), {len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def serve(config: MockConfig, log_level: str = "info") -> int:

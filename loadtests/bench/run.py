@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import http.client
 import importlib.metadata as md
 import json
@@ -477,7 +478,10 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=5, help="mockclaude warm-up seconds (wrk -c32)")
     ap.add_argument("--warmup-ref", type=int, default=None, help="override Prism/WireMock warm-up seconds")
     ap.add_argument("--check-seconds", type=int, default=3, help="seconds of the check.lua validity pass")
-    ap.add_argument("--retries", type=int, default=2, help="re-runs of a run disturbed by other processes")
+    ap.add_argument("--retries", type=int, default=1,
+                    help="re-runs of a run disturbed by other processes (harness default 2)")
+    ap.add_argument("--quiet-wait", type=float, default=10.0,
+                    help="max seconds to wait for a quiet machine before each run (harness default 30)")
     ap.add_argument("--only", default="", help="comma list of prism-validated, wiremock, stored, fresh, stream, "
                     "stream-fresh (default: all)")
     ap.add_argument("--mock-args", default="", help="extra arguments for `mockclaude serve`")
@@ -493,6 +497,7 @@ def main() -> int:
     import bench  # the shared harness (copy)
 
     bench.HOME.mkdir(exist_ok=True)
+    bench.wait_quiet = functools.partial(bench.wait_quiet, limit_s=args.quiet_wait)
     only = set(filter(None, args.only.split(",")))
     started, t0 = dt.datetime.now(dt.timezone.utc), time.monotonic()
     outdir = harness / "raw" / f"mockclaude-{started:%Y%m%dT%H%M%SZ}"

@@ -78,6 +78,10 @@ def test_record_then_replay_offline(tmp_path: Path) -> None:
         stop_server(recorder)
         stop_server(upstream)
     assert len(RecordingStore(recordings)) == 4
+    from mockclaude.config import DEFAULT_SPEC
+    from mockclaude.verify import verify
+
+    assert verify([recordings], DEFAULT_SPEC) == []  # what the recorder writes passes `mockclaude verify`
 
     replay = start_server(
         tmp_path, "--record-mode", "none", "--recordings", str(recordings), "--upstream", upstream.base_url

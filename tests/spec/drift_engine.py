@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 import types
 import typing
@@ -47,8 +48,6 @@ Direction = Literal["request", "response"]
 # --------------------------------------------------------------------------------------------------------
 # SDK side
 # --------------------------------------------------------------------------------------------------------
-
-ScalarKind = Literal["string", "integer", "number", "boolean"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,6 @@ class SdkShape:
     literals: list[Any] = field(default_factory=list)
     arrays: list[Any] = field(default_factory=list)  # item annotations
     objects: list[type] = field(default_factory=list)  # TypedDict or BaseModel classes
-    dict_values: list[Any] = field(default_factory=list)  # value annotations of Dict[str, X]
 
 
 _ARRAY_ORIGINS: tuple[Any, ...] = (
@@ -140,10 +138,7 @@ def _add_to_shape(shape: SdkShape, tp: Any) -> None:
     elif origin in (dict, Mapping, typing.Mapping) or tp in (dict, object, Any):
         if tp in (object, Any):
             shape.nullable = True  # `object` also admits None
-        args = typing_extensions.get_args(tp)
-        if args and unwrap_annotation(args[1]) not in (object, Any):
-            shape.dict_values.append(args[1])
-        shape.opaque = True
+        shape.opaque = True  # maps and arbitrary values are not walked into
     elif tp is bool:
         shape.scalars.add("boolean")
     elif tp is int:
@@ -162,8 +157,9 @@ def _add_to_shape(shape: SdkShape, tp: Any) -> None:
         raise TypeError(f"drift walker does not understand SDK annotation {tp!r}")
 
 
+@functools.cache
 def sdk_fields(tp: Any) -> dict[str, SdkField]:
-    """Fields of a TypedDict or pydantic model, keyed by wire name."""
+    """Fields of a TypedDict or pydantic model, keyed by wire name (cached: treat the result as read-only)."""
     if is_typeddict(tp):
         hints = typing_extensions.get_type_hints(tp, include_extras=True)
         out: dict[str, SdkField] = {}

@@ -16,6 +16,15 @@ Grammar (Messages API streaming):
 Each event must carry an `event:` name equal to the `type` of its JSON data. Delta types must fit the block
 (text: text_delta, citations_delta; tool_use/server_tool_use: input_json_delta; thinking: thinking_delta,
 signature_delta), and the `partial_json` fragments of a tool block must join into a JSON object.
+
+Usage (e.g. from a mock-server test)::
+
+    from spec.sse_grammar import check_stream_text   # `tests/` is on sys.path via tests/conftest.py
+
+    events = check_stream_text(response.text)    # raises StreamGrammarError listing every problem
+    assert events[-1].data["type"] == "message_stop"
+
+or step by step: `parse_sse(text)` -> `decode_events(...)` -> `grammar_problems(...)`.
 """
 
 from __future__ import annotations

@@ -106,9 +106,14 @@ def add_size_caps(schema: Any) -> Any:
 
 @functools.cache
 def generation_schema(name: str) -> Any:
-    """The component schema `name`, spec-only union branches dropped, refs inlined, sizes capped."""
-    doc = drop_union_branches(DOC, sdk_unknown_variants())
-    return add_size_caps(inline_schema(doc, {"$ref": f"#/components/schemas/{name}"}))
+    """The component schema `name` of the spec, prepared for generation (see `build_generation_schema`)."""
+    return build_generation_schema(DOC, name, sdk_unknown_variants())
+
+
+def build_generation_schema(doc: Any, name: str, excluded: frozenset[str]) -> Any:
+    """Component schema `name` of `doc`: `excluded` union branches dropped, refs inlined, sizes capped."""
+    pruned = drop_union_branches(doc, excluded)
+    return add_size_caps(inline_schema(pruned, {"$ref": f"#/components/schemas/{name}"}))
 
 
 def union_members(name: str) -> list[str]:
@@ -226,3 +231,13 @@ def test_fuzz_harness_reports_sdk_rejections() -> None:
     broken = {k: v for k, v in VALID_MESSAGE.items() if k != "usage"}
     with pytest.raises(pydantic.ValidationError):
         fuzz(st.just(broken), sdk_validator(sdk.Message))
+
+
+def test_fuzzing_catches_a_spec_that_allows_what_the_sdk_rejects() -> None:
+    """The whole pipeline can fail: with `input_tokens` made optional in a copy of the spec, generated
+    MessageTokensCount documents include `{}`, which the SDK rejects."""
+    doc = load_spec()
+    doc["components"]["schemas"]["MessageTokensCount"]["required"].remove("input_tokens")
+    schema = build_generation_schema(doc, "MessageTokensCount", frozenset())
+    with pytest.raises(pydantic.ValidationError, match="input_tokens"):
+        fuzz(from_schema(schema), sdk_validator(sdk.MessageTokensCount))

@@ -5,8 +5,14 @@ compared). One test per root, so a failure names the root; each failure lists ev
 one per line, as `<path>: <problem> [where: <Schema.field>]`.
 
 Deliberate differences live in the spec itself, top-level key `x-sdk-differences` (a list of
-`{where, what, why}`); a mismatch at a listed `where` is allowed, and a listed `where` that no longer matches
-any mismatch fails the stale-entry test.
+`{where, what, why}`). An entry allows the mismatches located at its `where` (`Schema.field` or `Schema`, as
+printed after each mismatch; a `Schema.field` entry also covers what is nested inline below that field, an
+unknown spec union variant is located both at the union and at the variant's schema). An entry that allows
+nothing fails the stale-entry test, except a bare schema name that the SDK has no type for at all (a
+spec-only schema such as `PingEvent`).
+
+Besides the explicit roots, every spec schema named like a public SDK type is compared with that type (the
+naming convention says schema names are SDK class names).
 
 `pytest tests/spec/test_sdk_drift.py -q -s` prints how much was compared.
 """
