@@ -9,7 +9,7 @@ PORT   ?= 4010
 
 TEST_MYPY_FLAGS := $(addprefix --disable-error-code ,call-overload list-item union-attr index operator arg-type typeddict-item dict-item)
 
-.PHONY: help install mock test lint format bench clean
+.PHONY: help install mock test lint format bench soak clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,20 @@ lint: $(VENV)/.installed  ## ruff (lint + format check) and mypy
 format: $(VENV)/.installed  ## apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Benchmarks (not tests, not part of `make test`). The shared harness is copied to a writable place and set up
+# there (wrk and nginx from Debian, Prism and WireMock from npm); nothing from outside the repo is committed.
+SHARED_BENCH ?= ../shared/bench
+BENCH_DIR    ?= /tmp/mockclaude-bench
+MINUTES      ?= 10
+
+bench: $(VENV)/.installed  ## wrk: mock (stored/fresh/stream) vs Prism and WireMock -> loadtests/bench/results/latest.md
+	test -f $(BENCH_DIR)/bench.py || { cp -r $(SHARED_BENCH) $(BENCH_DIR) && chmod -R u+w $(BENCH_DIR); }
+	$(BENCH_DIR)/setup.sh
+	$(PY) loadtests/bench/run.py --harness $(BENCH_DIR) $(ARGS)
+
+soak: $(VENV)/.installed  ## steady 500 req/s for MINUTES (10), RSS sampled -> loadtests/bench/results/soak.md
+	$(PY) loadtests/bench/soak.py --minutes $(MINUTES) $(ARGS)
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) $(OLD_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -30,8 +30,9 @@ from .ids import IdSource
 from .pacing import schedule, sleep_until
 from .pagination import paginate, parse_limit
 from .recorder import Recorder, spec_digest
-from .recordings import RecordingStore
-from .sources import Answer, AnswerSource, Exchange, RecordingSource, Synthesizer
+from .recordings import RecordingError, RecordingStore
+from .rules import RuleError, load_rules
+from .sources import Answer, AnswerSource, Exchange, RecordingSource, RuleSource, Synthesizer
 from .sse import Event, accumulate, encode_event, message_events
 from .synthesis import conversation_seed
 from .tokens import input_tokens
@@ -79,7 +80,14 @@ class MockApp:
         for problem in self.recordings.skipped:
             log.warning("skipped %s", problem)
         self.recorder: Recorder | None = None
-        self.sources: list[AnswerSource] = [RecordingSource(self.recordings), Synthesizer(self.prompt_cache)]
+        self.rules = RuleSource(load_rules(config.rules_dir), self.prompt_cache)
+        self.sources: list[AnswerSource] = [
+            RecordingSource(self.recordings),
+            self.rules,
+            Synthesizer(self.prompt_cache),
+        ]
+        self._watched = self._signature()
+        self._next_watch = time.monotonic() + 1.0
         if config.record_mode:
             directory = config.recordings_dir or Path("recordings")
             self.recorder = Recorder(
@@ -103,6 +111,7 @@ class MockApp:
             ("GET", batch_path + "/results", self.batches_results),
             ("GET", "/v1/models", self.models_list),
             ("GET", r"/v1/models/(?P<model_id>[^/]+)", self.models_retrieve),
+            ("POST", "/_mock/reload", self.mock_reload),
         ):
             limit = config.max_batch_body_bytes if handler == self.batches_create else config.max_body_bytes
             self._routes.append((method, re.compile(pattern + "$"), handler, limit))
@@ -173,6 +182,8 @@ class MockApp:
 
     # -- shared pipeline stages ------------------------------------------------------------------------
     def _check_headers(self, request: Request) -> None:
+        if request.path.startswith("/_mock/"):
+            return  # the mock's own admin routes are not the API's
         headers = request.headers
         if self.config.api_keys:
             key = headers.get("x-api-key")
@@ -225,6 +236,47 @@ class MockApp:
             invented=True,
         )
 
+    # -- hot reload of recordings and rules ------------------------------------------------------------
+    def _signature(self) -> tuple[tuple[str, float], ...]:
+        """Modification times that change when a rule file or a recording directory changes."""
+        stamps: list[tuple[str, float]] = []
+        rules_dir, recordings_dir = self.config.rules_dir, self.config.recordings_dir
+        if rules_dir is not None and rules_dir.exists():
+            stamps += [(str(p), p.stat().st_mtime) for p in sorted(rules_dir.glob("*.yaml"))]
+            stamps.append((str(rules_dir), rules_dir.stat().st_mtime))
+        if recordings_dir is not None and recordings_dir.exists():
+            stamps += [
+                (str(d), d.stat().st_mtime) for d in [recordings_dir, *sorted(recordings_dir.rglob("*/"))]
+            ]
+        return tuple(stamps)
+
+    def _reload_if_changed(self) -> None:
+        self._next_watch = time.monotonic() + 1.0
+        signature = self._signature()
+        if signature != self._watched:
+            self._watched = signature
+            self.reload()
+
+    def reload(self) -> dict[str, Any]:
+        """Reload rules and recordings from disk; on a bad file keep the old ones and say which file."""
+        try:
+            rules = load_rules(self.config.rules_dir)
+            recordings = RecordingStore(self.config.recordings_dir, skip_bad=self.config.skip_bad_recordings)
+        except (RuleError, RecordingError) as exc:
+            log.error("reload refused, keeping the previous rules and recordings: %s", exc)
+            return {"reloaded": False, "error": str(exc)}
+        self.rules.set_rules(rules)
+        self.recordings._by_key = recordings._by_key
+        self._stored.clear()
+        log.info("reloaded %d rules and %d recordings", len(rules), len(recordings))
+        return {"reloaded": True, "rules": len(rules), "recordings": len(recordings)}
+
+    def mock_reload(self, request: Request, params: dict[str, str]) -> Reply:
+        result = self.reload()
+        if not result["reloaded"]:
+            raise ApiError(400, str(result["error"]), invented=True)
+        return Reply(payload=result)
+
     def profile(self, model: ModelSpec) -> LatencyProfile:
         if self.config.latency == "model":
             return model.profile
@@ -235,7 +287,10 @@ class MockApp:
         forward = self._forwarding(request)
         if forward is not None:
             return forward
-        stored = self._stored.get(request.body)
+        if time.monotonic() >= self._next_watch:
+            self._reload_if_changed()
+        memo_key = self._memo_key(request)
+        stored = self._stored.get(memo_key)
         if stored is None:
             body = self._parse(request)
             self._validate("MessageCreateParams", body)
@@ -246,16 +301,23 @@ class MockApp:
             )
             stored = _Stored(body, model, answer, {})
             if answer.reusable and b'"cache_control"' not in request.body and self.config.answer_cache_size:
-                self._stored[request.body] = stored
+                self._stored[memo_key] = stored
                 if len(self._stored) > self.config.answer_cache_size:
                     self._stored.popitem(last=False)
-        return self._encode(stored)
+        return self._encode(stored, request.request_id)
 
-    def _encode(self, stored: _Stored) -> Reply:
+    def _memo_key(self, request: Request) -> bytes:
+        """What identifies an answer: the body, plus the headers that some rule looks at."""
+        names = self.rules.header_names
+        if not names:
+            return request.body
+        return request.body + b"".join(b"\0" + request.headers.get(n, "").encode() for n in names)
+
+    def _encode(self, stored: _Stored, request_id: str) -> Reply:
         """The answer in the shape the request asked for (JSON or SSE), paced by its profile or its recording."""
         answer = stored.answer
         if answer.error is not None:
-            return Reply(status=answer.status, payload=answer.error)
+            return Reply(status=answer.status, payload={"request_id": request_id, **answer.error})
         streaming = bool(stored.body.get("stream"))
         if answer.events:
             events = [Event(e.event, e.data) for e in answer.events]
@@ -266,7 +328,7 @@ class MockApp:
                 return Reply(events=events, offsets=offsets)
             return Reply(payload=accumulate(events), delay=offsets[-1] if offsets else 0.0)
         message = answer.message or {}
-        profile = self.profile(stored.model)
+        profile = answer.profile or self.profile(stored.model)
         if profile.instant:
             kind = "sse" if streaming else "json"
             encoded = stored.encoded.get(kind)

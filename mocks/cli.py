@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
         help="skip unreadable recordings with a warning instead of refusing to start",
     )
     serve.add_argument(
+        "--rules", dest="rules_dir", type=Path, help="directory of rule files (default: mocks/rules)"
+    )
+    serve.add_argument(
         "--record-mode",
         choices=("none", "once", "new_episodes", "all"),
         help="VCR-style: none = replay only, a miss is an error; once = record into an empty set; "

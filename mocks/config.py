@@ -15,6 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = REPO_ROOT / "openapi" / "anthropic.yaml"
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "models.yaml"
 DEFAULT_RECORDINGS = Path(__file__).resolve().parent / "recordings"
+DEFAULT_RULES = Path(__file__).resolve().parent / "rules"
 
 VALIDATION_MODES = ("strict", "permissive")
 RECORD_MODES = ("none", "once", "new_episodes", "all")
@@ -45,6 +46,7 @@ class MockConfig:
     answer_cache_size: int = 4096
     recordings_dir: Path | None = DEFAULT_RECORDINGS
     skip_bad_recordings: bool = False
+    rules_dir: Path | None = DEFAULT_RULES
     # Record mode (VCR's names): none | once | new_episodes | all; "" = replay, then synthesize.
     record_mode: str = ""
     upstream: str = "https://api.anthropic.com"
@@ -94,7 +96,7 @@ def _parse_env(name: str, raw: str) -> object:
     try:
         if isinstance(default, bool):
             return raw.lower() in ("1", "true", "yes", "on")
-        if isinstance(default, Path) or name == "recordings_dir":
+        if isinstance(default, Path) or name in ("recordings_dir", "rules_dir"):
             return Path(raw)
         if isinstance(default, tuple):
             return tuple(k for k in raw.split(",") if k)

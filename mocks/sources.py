@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .cache import PromptCache
-from .catalog import ModelSpec
+from .catalog import LatencyProfile, ModelSpec
+from .errors import ERROR_TYPES
 from .recordings import RecordedEvent, RecordingStore
+from .rules import Rule, answer_profile, build_message
 from .synthesis import synthesize
 
 
@@ -39,6 +41,7 @@ class Answer:
     status: int = 200
     origin: str = "synthesis"
     reusable: bool = True  # may be kept and served again for an identical request
+    profile: LatencyProfile | None = None  # its own pacing (a rule's latency), else the model's
 
 
 class AnswerSource(Protocol):
@@ -62,6 +65,39 @@ class RecordingSource:
         if recording.is_stream:
             return Answer(events=recording.events, origin=f"recording:{recording.path.name}")
         return Answer(message=recording.body, origin=f"recording:{recording.path.name}")
+
+
+class RuleSource:
+    """Answers from the first rule whose conditions hold (see :mod:`mockclaude.rules`)."""
+
+    def __init__(self, rules: list[Rule], cache: PromptCache) -> None:
+        self.cache = cache
+        self.set_rules(rules)
+
+    def set_rules(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        # Headers some rule looks at: an answer then depends on them, not on the body alone.
+        self.header_names = tuple(sorted({k.lower() for r in rules for k in (r.when.get("headers") or {})}))
+
+    def answer(self, exchange: Exchange) -> Answer | None:
+        if exchange.path != "/v1/messages" or not self.rules:
+            return None
+        body, model = exchange.body, exchange.model
+        names = {model.id, *model.aliases, str(body.get("model"))}
+        rule = next((r for r in self.rules if r.matches(body, exchange.headers, names)), None)
+        if rule is None:
+            return None
+        spec = rule.answer_for(body)
+        origin = f"rule:{rule.name}"
+        if spec.get("error"):
+            error = spec["error"]
+            status = int(error["status"])
+            kind = error.get("type") or ERROR_TYPES.get(status, "api_error")
+            envelope = {"type": "error", "error": {"type": kind, "message": str(error.get("message", ""))}}
+            return Answer(error=envelope, status=status, origin=origin)
+        usage = self.cache.usage(body, model.id, model.min_cacheable_tokens)
+        message = build_message(spec, body, model.id, usage)
+        return Answer(message=message, origin=origin, profile=answer_profile(spec))
 
 
 class Synthesizer:

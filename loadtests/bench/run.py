@@ -100,7 +100,9 @@ def post(port: int, body: bytes, timeout: float = 5.0) -> tuple[int, dict[str, s
 
 def sh(cmd: list[str] | str, cwd: pathlib.Path | None = None) -> str:
     try:
-        out = subprocess.run(cmd, shell=isinstance(cmd, str), cwd=cwd, capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            cmd, shell=isinstance(cmd, str), cwd=cwd, capture_output=True, text=True, timeout=60
+        )
         return (out.stdout + out.stderr).strip()
     except (OSError, subprocess.SubprocessError) as exc:
         return f"? ({exc})"
@@ -145,7 +147,9 @@ class AnswerChecker:
             if payload.get("type") != lines["event"]:
                 return f"event {lines['event']} carries type {payload.get('type')}"
             # the spec's RawMessageStreamEvent union has no ping variant (the API sends {"type":"ping"})
-            errors = [] if payload == {"type": "ping"} else [e.message for e in self.event.iter_errors(payload)]
+            errors = (
+                [] if payload == {"type": "ping"} else [e.message for e in self.event.iter_errors(payload)]
+            )
             if errors:
                 return f"{lines['event']} schema: {errors[0]}"
             names.append(lines["event"])
@@ -159,7 +163,8 @@ class AnswerChecker:
 def fresh_body(tag: str, stream: bool) -> bytes:
     flag = '"stream":true,' if stream else ""
     return (
-        '{"model":"claude-haiku-4-5","max_tokens":1000,' + flag
+        '{"model":"claude-haiku-4-5","max_tokens":1000,'
+        + flag
         + f'"messages":[{{"role":"user","content":"Hello, Claude Haiku 4.5! Request check-{tag}."}}]}}'
     ).encode()
 
@@ -185,7 +190,15 @@ def check_answers(checker: AnswerChecker, port: int, scenario: str) -> dict[str,
 def check_pass(port: int, scenario: str, seconds: int, outfile: pathlib.Path) -> dict[str, Any]:
     """wrk with check.lua's response(): counts 200s with a complete body, other statuses, incomplete bodies."""
     lua, extra, kind, _ = SCENARIOS[scenario]
-    cmd = ["wrk", "-t1", "-c32", f"-d{seconds}s", "-s", str(HERE / "check.lua"), f"http://127.0.0.1:{port}{PATH}"]
+    cmd = [
+        "wrk",
+        "-t1",
+        "-c32",
+        f"-d{seconds}s",
+        "-s",
+        str(HERE / "check.lua"),
+        f"http://127.0.0.1:{port}{PATH}",
+    ]
     with env({**extra, "CHECK": kind, "BODY_SCRIPT": str(HERE / lua)}):
         out = sh(cmd)
     outfile.write_text("# " + " ".join(cmd) + "\n" + out + "\n")
@@ -198,23 +211,61 @@ def check_pass(port: int, scenario: str, seconds: int, outfile: pathlib.Path) ->
 
 # ------------------------------------------------------------------ one system
 def row(system: str, scenario: str, r: dict[str, Any]) -> dict[str, Any]:
-    keep = ("c", "rps", "p50_ms", "p99_ms", "requests", "non2xx", "socket_errors", "errors", "server_cpu_pct",
-            "wrk_cpu_pct", "foreign_cpu_pct", "attempts", "rss_start_kb", "rss_peak_kb", "rss_end_kb", "elapsed_s")
+    keep = (
+        "c",
+        "rps",
+        "p50_ms",
+        "p99_ms",
+        "requests",
+        "non2xx",
+        "socket_errors",
+        "errors",
+        "server_cpu_pct",
+        "wrk_cpu_pct",
+        "foreign_cpu_pct",
+        "attempts",
+        "rss_start_kb",
+        "rss_peak_kb",
+        "rss_end_kb",
+        "elapsed_s",
+    )
     return {"system": system, "scenario": scenario, **{k: r.get(k) for k in keep}}
 
 
-def timed_runs(bench: Any, args: argparse.Namespace, system: str, scenario: str, port: int, path: str, lua: str,
-               conns: list[int], pid: int, rundir: pathlib.Path, extra_env: dict[str, str]) -> list[dict[str, Any]]:
+def timed_runs(
+    bench: Any,
+    args: argparse.Namespace,
+    system: str,
+    scenario: str,
+    port: int,
+    path: str,
+    lua: str,
+    conns: list[int],
+    pid: int,
+    rundir: pathlib.Path,
+    extra_env: dict[str, str],
+) -> list[dict[str, Any]]:
     rows = []
     for c in conns:
         time.sleep(1)
         with env(extra_env):
-            r = bench.measured_run(port, path, lua, c, args.duration, pid, str(rundir / f"wrk_{scenario}_c{c}"),
-                                   retries=args.retries)
+            r = bench.measured_run(
+                port,
+                path,
+                lua,
+                c,
+                args.duration,
+                pid,
+                str(rundir / f"wrk_{scenario}_c{c}"),
+                retries=args.retries,
+            )
         rows.append(row(system, scenario, r))
-        print(f"   {system:16s} {scenario:12s} c={c:<3d} rps={r['rps']} p50={r['p50_ms']}ms p99={r['p99_ms']}ms "
-              f"err={r['errors']} rss={r['rss_peak_kb'] // MIB}MiB srvCPU={r['server_cpu_pct']}% "
-              f"wrkCPU={r['wrk_cpu_pct']}% foreign={r['foreign_cpu_pct']}% tries={r['attempts']}", flush=True)
+        print(
+            f"   {system:16s} {scenario:12s} c={c:<3d} rps={r['rps']} p50={r['p50_ms']}ms p99={r['p99_ms']}ms "
+            f"err={r['errors']} rss={r['rss_peak_kb'] // MIB}MiB srvCPU={r['server_cpu_pct']}% "
+            f"wrkCPU={r['wrk_cpu_pct']}% foreign={r['foreign_cpu_pct']}% tries={r['attempts']}",
+            flush=True,
+        )
     return rows
 
 
@@ -235,13 +286,30 @@ def bench_reference(bench: Any, args: argparse.Namespace, name: str, outdir: pat
         rec["rss_idle_kb"] = bench.sample(proc.pid)[0]
         rec["verify_json"] = bench.verify(port, bench.PATH, bench.REQ, bench.MESSAGE)["ok"]
         rec["verify_sse"] = bench.verify(port, bench.SPATH, bench.REQ_STREAM, bench.STREAM)["ok"]
-        print(f"   startup {st['startup_s']}s, json ok={rec['verify_json']}, sse ok={rec['verify_sse']}", flush=True)
-        bench.run_wrk(port, bench.PATH, "post.lua", 32, args.warmup_ref or warm, proc.pid, rundir / "wrk_warmup.txt")
-        rec["rows"] += timed_runs(bench, args, name, "json", port, bench.PATH, "post.lua", args.conns, proc.pid,
-                                  rundir, {})
+        print(
+            f"   startup {st['startup_s']}s, json ok={rec['verify_json']}, sse ok={rec['verify_sse']}",
+            flush=True,
+        )
+        bench.run_wrk(
+            port, bench.PATH, "post.lua", 32, args.warmup_ref or warm, proc.pid, rundir / "wrk_warmup.txt"
+        )
+        rec["rows"] += timed_runs(
+            bench, args, name, "json", port, bench.PATH, "post.lua", args.conns, proc.pid, rundir, {}
+        )
         if rec["verify_sse"]:
-            rec["rows"] += timed_runs(bench, args, name, "sse", port, bench.SPATH, "post_stream.lua", args.conns,
-                                      proc.pid, rundir, {})
+            rec["rows"] += timed_runs(
+                bench,
+                args,
+                name,
+                "sse",
+                port,
+                bench.SPATH,
+                "post_stream.lua",
+                args.conns,
+                proc.pid,
+                rundir,
+                {},
+            )
         rec["verify_after"] = bench.verify(port, bench.PATH, bench.REQ, bench.MESSAGE)["ok"]
     finally:
         rec["stop"] = bench.stop(proc, log)
@@ -249,13 +317,32 @@ def bench_reference(bench: Any, args: argparse.Namespace, name: str, outdir: pat
     return rec
 
 
-def start_mock(args: argparse.Namespace, port: int, rundir: pathlib.Path) -> tuple[subprocess.Popen[bytes], Any, float]:
-    argv = [sys.executable, "-m", "mockclaude", "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--latency", "instant", *args.mock_args.split()]
+def start_mock(
+    args: argparse.Namespace, port: int, rundir: pathlib.Path
+) -> tuple[subprocess.Popen[bytes], Any, float]:
+    argv = [
+        sys.executable,
+        "-m",
+        "mockclaude",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--latency",
+        "instant",
+        *args.mock_args.split(),
+    ]
     log = open(rundir / "server.log", "wb")  # noqa: SIM115 (closed by bench.stop)
     t0 = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=str(REPO),
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=str(REPO),
+        start_new_session=True,
+    )
     while time.monotonic() - t0 < 60 and proc.poll() is None:
         try:
             if post(port, STORED_BODY, timeout=2.0)[0] == 200:
@@ -266,15 +353,22 @@ def start_mock(args: argparse.Namespace, port: int, rundir: pathlib.Path) -> tup
     raise RuntimeError(f"mockclaude did not answer on {port} (see {rundir / 'server.log'})")
 
 
-def bench_mock(bench: Any, args: argparse.Namespace, checker: AnswerChecker, scenario: str,
-               outdir: pathlib.Path) -> dict[str, Any]:
+def bench_mock(
+    bench: Any, args: argparse.Namespace, checker: AnswerChecker, scenario: str, outdir: pathlib.Path
+) -> dict[str, Any]:
     lua, extra, _, conns = SCENARIOS[scenario]
     port = free_port()
     rundir = outdir / f"mockclaude-{scenario}"
     rundir.mkdir(parents=True, exist_ok=True)
     print(f"[mockclaude {scenario}] starting on {port}", flush=True)
     proc, log, startup = start_mock(args, port, rundir)
-    rec: dict[str, Any] = {"system": "mockclaude", "scenario": scenario, "port": port, "startup_s": startup, "rows": []}
+    rec: dict[str, Any] = {
+        "system": "mockclaude",
+        "scenario": scenario,
+        "port": port,
+        "startup_s": startup,
+        "rows": [],
+    }
     try:
         rec["rss_idle_kb"] = bench.sample(proc.pid)[0]
         rec["answers_before"] = check_answers(checker, port, scenario)
@@ -282,11 +376,25 @@ def bench_mock(bench: Any, args: argparse.Namespace, checker: AnswerChecker, sce
             bench.run_wrk(port, PATH, str(HERE / lua), 32, args.warmup, proc.pid, rundir / "wrk_warmup.txt")
         rec["check_pass"] = check_pass(port, scenario, args.check_seconds, rundir / "wrk_check.txt")
         rec["rss_warm_kb"] = bench.sample(proc.pid)[0]
-        print(f"   startup {startup}s, answers ok={rec['answers_before']['ok']} {rec['answers_before']['problems']}, "
-              f"check pass {rec['check_pass']}, RSS idle {rec['rss_idle_kb'] // MIB} MiB, "
-              f"after warm-up {rec['rss_warm_kb'] // MIB} MiB", flush=True)
-        rec["rows"] = timed_runs(bench, args, "mockclaude", scenario, port, PATH, str(HERE / lua),
-                                 conns or args.conns, proc.pid, rundir, extra)
+        print(
+            f"   startup {startup}s, answers ok={rec['answers_before']['ok']} {rec['answers_before']['problems']}, "
+            f"check pass {rec['check_pass']}, RSS idle {rec['rss_idle_kb'] // MIB} MiB, "
+            f"after warm-up {rec['rss_warm_kb'] // MIB} MiB",
+            flush=True,
+        )
+        rec["rows"] = timed_runs(
+            bench,
+            args,
+            "mockclaude",
+            scenario,
+            port,
+            PATH,
+            str(HERE / lua),
+            conns or args.conns,
+            proc.pid,
+            rundir,
+            extra,
+        )
         rec["answers_after"] = check_answers(checker, port, scenario)
         rec["rss_after_kb"] = bench.sample(proc.pid)[0]
     finally:
@@ -308,15 +416,17 @@ def versions(harness: pathlib.Path) -> dict[str, str]:
         except (OSError, ValueError, KeyError):
             return "?"
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    mem = next((int(line.split()[1]) // MIB for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    cpuinfo = pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
+    meminfo = pathlib.Path("/proc/meminfo").read_text().splitlines()
+    mem = next((int(line.split()[1]) // MIB for line in meminfo if line.startswith("MemTotal")), 0)
     commit = sh(["git", "rev-parse", "--short", "HEAD"], REPO)
     dirty = sh(["git", "status", "--porcelain", "--", "mocks", "openapi", "pyproject.toml"], REPO)
     return {
         "machine": f"{os.cpu_count()} CPUs, {cpu}, {mem:,} MiB RAM, Linux {platform.release()}",
         "mockclaude": f"{pkg('mockclaude')} (git {commit}{', uncommitted changes in mocks/openapi' if dirty else ''})",
         "python": f"{platform.python_version()}; uvicorn {pkg('uvicorn')}, uvloop {pkg('uvloop')}, "
-                  f"httptools {pkg('httptools')}, orjson {pkg('orjson')}, fastjsonschema {pkg('fastjsonschema')}",
+        f"httptools {pkg('httptools')}, orjson {pkg('orjson')}, fastjsonschema {pkg('fastjsonschema')}",
         "prism": f"@stoplight/prism-cli {npm('@stoplight/prism-cli')} on node {sh(['node', '--version'])}",
         "wiremock": f"{npm('wiremock')} (standalone jar) on {sh('java -version 2>&1 | head -1')}",
         "wrk": sh("dpkg-query -W -f='${Version}' wrk") + " (Debian package)",
@@ -377,10 +487,14 @@ def report(recs: list[dict[str, Any]], args: argparse.Namespace, meta: dict[str,
     def ratio(a: float | None, b: float | None) -> str:
         return f"{a / b:.2f}×" if a and b else "–"
 
-    lines += ["", "## Ratios (same run)", "",
-              "| c | stored / prism | stored / wiremock | fresh / prism | fresh / wiremock | stream / prism SSE "
-              "| stream / wiremock SSE | stream-fresh / prism SSE |",
-              "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## Ratios (same run)",
+        "",
+        "| c | stored / prism | stored / wiremock | fresh / prism | fresh / wiremock | stream / prism SSE "
+        "| stream / wiremock SSE | stream-fresh / prism SSE |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for c in args.conns:
         p, w = rps("prism-validated", "json", c), rps("wiremock", "json", c)
         ps, ws = rps("prism-validated", "sse", c), rps("wiremock", "sse", c)
@@ -395,12 +509,16 @@ def report(recs: list[dict[str, Any]], args: argparse.Namespace, meta: dict[str,
     def verdict(ok: bool | None) -> str:
         return "–" if ok is None else "**met**" if ok else "**missed**"
 
-    def at_loaded(system: str, scenario: str, ref_system: str, ref_scenario: str, factor: float) -> tuple[str, bool | None]:
+    def at_loaded(
+        system: str, scenario: str, ref_system: str, ref_scenario: str, factor: float
+    ) -> tuple[str, bool | None]:
         parts, oks = [], []
         for c in (32, 64):
             a, b = rps(system, scenario, c), rps(ref_system, ref_scenario, c)
             if a and b:
-                parts.append(f"c={c}: {a:,.0f} vs {factor:g}×{b:,.0f} = {factor * b:,.0f} ({a / (factor * b):.0%})")
+                parts.append(
+                    f"c={c}: {a:,.0f} vs {factor:g}×{b:,.0f} = {factor * b:,.0f} ({a / (factor * b):.0%})"
+                )
                 oks.append(a >= factor * b)
         return "; ".join(parts) or "–", (all(oks) if oks else None)
 
@@ -413,6 +531,21 @@ def report(recs: list[dict[str, Any]], args: argparse.Namespace, meta: dict[str,
     ):
         text, ok = at_loaded("mockclaude", args_[0], args_[1], args_[2], args_[3])
         targets.append((label, text, ok))
+    for scenario, figure, source in (
+        ("stored", 19_000, "WireMock default, shared reference"),
+        ("fresh", 9_000, "5× Prism default, shared reference"),
+    ):
+        vals = [(c, rps("mockclaude", scenario, c)) for c in (32, 64)]
+        vals = [(c, v) for c, v in vals if v]
+        if vals:
+            text = "; ".join(f"c={c}: {v:,.0f} ({v / figure:.0%})" for c, v in vals)
+            targets.append(
+                (
+                    f"{scenario} ≥ {figure:,} req/s (the issue's figure: {source})",
+                    text,
+                    all(v >= figure for _, v in vals),
+                )
+            )
     for scenario in ("stored", "fresh", "stream"):
         r = by.get(("mockclaude", scenario, 32))
         if r and r["p99_ms"] is not None:
@@ -424,74 +557,144 @@ def report(recs: list[dict[str, Any]], args: argparse.Namespace, meta: dict[str,
             end = rec.get("rss_after_kb") or rec["rows"][-1]["rss_end_kb"]
             grew = peak - warm
             ok = grew <= max(10 * MIB, warm // 10)
-            targets.append((f"RSS bounded ({rec['scenario']}): idle → after warm-up → peak → end MiB",
-                            f"{rec['rss_idle_kb'] // MIB} → {warm // MIB} → {peak // MIB} → {end // MIB} "
-                            f"(+{grew / MIB:.1f} MiB over the timed runs)", ok))
-    lines += ["", "## Targets (issue), judged on this run", "",
-              "Throughput targets are judged at c=32 and c=64 (both must hold); RSS 'bounded' = the peak over the "
-              "timed runs is within max(10 MiB, 10 %) of the RSS after warm-up (the memo is full by then); "
-              "the 10-minute soak (`make soak`, results/soak.md) is the long-run check.", "",
-              "| target | measured | verdict |", "|---|---|---|"]
+            targets.append(
+                (
+                    f"RSS bounded ({rec['scenario']}): idle → after warm-up → peak → end MiB",
+                    f"{rec['rss_idle_kb'] // MIB} → {warm // MIB} → {peak // MIB} → {end // MIB} "
+                    f"(+{grew / MIB:.1f} MiB over the timed runs)",
+                    ok,
+                )
+            )
+    lines += [
+        "",
+        "## Targets (issue), judged on this run",
+        "",
+        "Throughput targets are judged at c=32 and c=64 (both must hold); RSS 'bounded' = the peak over the "
+        "timed runs is within max(10 MiB, 10 %) of the RSS after warm-up (the memo is full by then); "
+        "the 10-minute soak (`make soak`, results/soak.md) is the long-run check.",
+        "",
+        "| target | measured | verdict |",
+        "|---|---|---|",
+    ]
     lines += [f"| {label} | {text} | {verdict(ok)} |" for label, text, ok in targets]
 
-    lines += ["", "## Validity", "",
-              "Before and after the timed runs two requests of the scenario's shape are checked against the "
-              "repo's OpenAPI response schemas (Message; every SSE event's data as RawMessageStreamEvent, "
-              "message_start … message_stop); identical requests must get identical bytes (memo hit), different "
-              "ones different answers. The check pass is wrk -c32 with check.lua, whose response() counts 200s "
-              "with a complete body. Prism/WireMock: answers compared with the harness's bytes.", "",
-              "| system | scenario | answers before / after | check pass: complete 200s / other status / incomplete "
-              "| non-2xx + socket errors in timed runs |", "|---|---|---|---|---:|"]
+    lines += [
+        "",
+        "## Validity",
+        "",
+        "Before and after the timed runs two requests of the scenario's shape are checked against the "
+        "repo's OpenAPI response schemas (Message; every SSE event's data as RawMessageStreamEvent, "
+        "message_start … message_stop); identical requests must get identical bytes (memo hit), different "
+        "ones different answers. The check pass is wrk -c32 with check.lua, whose response() counts 200s "
+        "with a complete body. Prism/WireMock: answers compared with the harness's bytes.",
+        "",
+        "| system | scenario | answers before / after | check pass: complete 200s / other status / incomplete "
+        "| non-2xx + socket errors in timed runs |",
+        "|---|---|---|---|---:|",
+    ]
     for rec in recs:
         errs = sum((r["errors"] or 0) for r in rec.get("rows", []))
         if rec.get("system") == "mockclaude":
             cp = rec.get("check_pass", {})
             before, after = rec.get("answers_before", {}), rec.get("answers_after", {})
             probs = "; ".join(before.get("problems", []) + after.get("problems", []))
-            lines.append(f"| mockclaude | {rec['scenario']} | {'ok' if before.get('ok') else 'FAIL'} / "
-                         f"{'ok' if after.get('ok') else 'FAIL'}{' ' + probs if probs else ''} "
-                         f"| {fmt(cp.get('ok'))} / {fmt(cp.get('bad_status'))} / {fmt(cp.get('bad_body'))} | {errs} |")
+            lines.append(
+                f"| mockclaude | {rec['scenario']} | {'ok' if before.get('ok') else 'FAIL'} / "
+                f"{'ok' if after.get('ok') else 'FAIL'}{' ' + probs if probs else ''} "
+                f"| {fmt(cp.get('ok'))} / {fmt(cp.get('bad_status'))} / {fmt(cp.get('bad_body'))} | {errs} |"
+            )
         else:
-            lines.append(f"| {rec['system']} | json, sse | bytes equal: json {rec.get('verify_json')}, "
-                         f"sse {rec.get('verify_sse')}, after {rec.get('verify_after')}"
-                         f"{' FAILED ' + rec['failed'] if rec.get('failed') else ''} | – | {errs} |")
+            lines.append(
+                f"| {rec['system']} | json, sse | bytes equal: json {rec.get('verify_json')}, "
+                f"sse {rec.get('verify_sse')}, after {rec.get('verify_after')}"
+                f"{' FAILED ' + rec['failed'] if rec.get('failed') else ''} | – | {errs} |"
+            )
 
     disturbed = [r for r in rows if (r["foreign_cpu_pct"] or 0) > 25 or (r["attempts"] or 1) > 1]
     lines += ["", "## Noise", ""]
     if disturbed:
-        lines.append("Runs re-run or kept with other processes using > 25 % of a core (2-core machine shared with "
-                     "other work; the least disturbed attempt is kept):")
-        lines += [f"- {r['system']} {r['scenario']} c={r['c']}: foreign {r['foreign_cpu_pct']} %, "
-                  f"{r['attempts']} attempt(s)" for r in disturbed]
+        lines.append(
+            "Runs re-run or kept with other processes using > 25 % of a core (2-core machine shared with "
+            "other work; the least disturbed attempt is kept):"
+        )
+        lines += [
+            f"- {r['system']} {r['scenario']} c={r['c']}: foreign {r['foreign_cpu_pct']} %, "
+            f"{r['attempts']} attempt(s)"
+            for r in disturbed
+        ]
     else:
-        lines.append("No run was disturbed by other processes (foreign CPU ≤ 25 % of a core in every kept run).")
-    lines += ["", "How to read: see loadtests/bench/README.md. Ratios within one run are what count; absolute "
-              "figures move with the machine (2 vCPUs: wrk, the server and the kernel share them).", ""]
+        lines.append(
+            "No run was disturbed by other processes (foreign CPU ≤ 25 % of a core in every kept run)."
+        )
+    lines += [
+        "",
+        "How to read: see loadtests/bench/README.md. Ratios within one run are what count; absolute "
+        "figures move with the machine (2 vCPUs: wrk, the server and the kernel share them).",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--harness", default="/tmp/mockclaude-bench", help="writable copy of ../shared/bench (set up)")
+    ap.add_argument(
+        "--harness", default="/tmp/mockclaude-bench", help="writable copy of ../shared/bench (set up)"
+    )
     ap.add_argument("--duration", type=int, default=10, help="seconds per timed wrk run")
     ap.add_argument("--conns", default="1,32,64")
     ap.add_argument("--warmup", type=int, default=5, help="mockclaude warm-up seconds (wrk -c32)")
     ap.add_argument("--warmup-ref", type=int, default=None, help="override Prism/WireMock warm-up seconds")
     ap.add_argument("--check-seconds", type=int, default=3, help="seconds of the check.lua validity pass")
-    ap.add_argument("--retries", type=int, default=1,
-                    help="re-runs of a run disturbed by other processes (harness default 2)")
-    ap.add_argument("--quiet-wait", type=float, default=10.0,
-                    help="max seconds to wait for a quiet machine before each run (harness default 30)")
-    ap.add_argument("--only", default="", help="comma list of prism-validated, wiremock, stored, fresh, stream, "
-                    "stream-fresh (default: all)")
+    ap.add_argument(
+        "--retries",
+        type=int,
+        default=1,
+        help="re-runs of a run disturbed by other processes (harness default 2)",
+    )
+    ap.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=10.0,
+        help="max seconds to wait for a quiet machine before each run (harness default 30)",
+    )
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma list of prism-validated, wiremock, stored, fresh, stream, stream-fresh (default: all)",
+    )
     ap.add_argument("--mock-args", default="", help="extra arguments for `mockclaude serve`")
     ap.add_argument("--out", default=str(HERE / "results/latest.md"))
+    ap.add_argument(
+        "--report-only", metavar="RESULTS_JSON", help="only re-render the report of a finished run"
+    )
     args = ap.parse_args()
     args.conns = [int(c) for c in args.conns.split(",")]
     harness = pathlib.Path(args.harness).resolve()
+    if args.report_only:  # re-render a finished run's report from its results.json
+        raw = pathlib.Path(args.report_only)
+        saved = json.loads(raw.read_text())
+        if isinstance(saved, list):  # results.json of an earlier version: recs only
+            stamp = dt.datetime.strptime(raw.parent.name.split("-", 1)[1], "%Y%m%dT%H%M%SZ")
+            saved = {
+                "recs": saved,
+                "meta": {
+                    "date": f"{stamp:%Y-%m-%d %H:%M} UTC",
+                    "wall_min": (raw.stat().st_mtime - stamp.replace(tzinfo=dt.UTC).timestamp())
+                    / 60,
+                    "versions": versions(harness),
+                    "command": "make bench",
+                    "outdir": str(raw.parent),
+                },
+            }
+        text = report(saved["recs"], args, saved["meta"])
+        pathlib.Path(args.out).write_text(text)
+        print(text)
+        return 0
     if not (harness / "bench.py").exists() or not (harness / "node/node_modules/.bin/prism").exists():
-        print(f"run.py: no set-up harness in {harness}; run `make bench` (copies ../shared/bench, runs setup.sh)",
-              file=sys.stderr)
+        print(
+            f"run.py: no set-up harness in {harness}; run `make bench` (copies ../shared/bench, runs setup.sh)",
+            file=sys.stderr,
+        )
         return 2
     sys.path.insert(0, str(harness))
     import bench  # the shared harness (copy)
@@ -499,7 +702,7 @@ def main() -> int:
     bench.HOME.mkdir(exist_ok=True)
     bench.wait_quiet = functools.partial(bench.wait_quiet, limit_s=args.quiet_wait)
     only = set(filter(None, args.only.split(",")))
-    started, t0 = dt.datetime.now(dt.timezone.utc), time.monotonic()
+    started, t0 = dt.datetime.now(dt.UTC), time.monotonic()
     outdir = harness / "raw" / f"mockclaude-{started:%Y%m%dT%H%M%SZ}"
     outdir.mkdir(parents=True, exist_ok=True)
     checker = AnswerChecker()
@@ -510,15 +713,15 @@ def main() -> int:
     for scenario in SCENARIOS:
         if not only or scenario in only:
             recs.append(bench_mock(bench, args, checker, scenario, outdir))
-    with open(outdir / "results.json", "w") as f:
-        json.dump(recs, f, indent=1, default=str)
     meta = {
         "date": f"{started:%Y-%m-%d %H:%M} UTC",
         "wall_min": (time.monotonic() - t0) / 60,
         "versions": versions(harness),
         "command": " ".join(["loadtests/bench/run.py", *sys.argv[1:]]),
-        "outdir": outdir,
+        "outdir": str(outdir),
     }
+    with open(outdir / "results.json", "w") as f:
+        json.dump({"recs": recs, "meta": meta}, f, indent=1, default=str)
     text = report(recs, args, meta)
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -39,8 +40,34 @@ HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 HEADERS = {"content-type": "application/json", "x-api-key": "test", "anthropic-version": "2023-06-01"}
 CLK = os.sysconf("SC_CLK_TCK")
-WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa "
-         "quebec romeo sierra tango uniform victor whiskey xray yankee zulu").split()
+WORDS = [
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+    "kilo",
+    "lima",
+    "mike",
+    "november",
+    "oscar",
+    "papa",
+    "quebec",
+    "romeo",
+    "sierra",
+    "tango",
+    "uniform",
+    "victor",
+    "whiskey",
+    "xray",
+    "yankee",
+    "zulu",
+]
 
 
 # ------------------------------------------------------------------ request mix
@@ -50,33 +77,57 @@ def long_prompt(n: int) -> str:
 
 
 PREFIXES = [long_prompt(n) for n in range(3)]
-TOOLS = [{
-    "name": "get_weather",
-    "description": "Current weather for a city",
-    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-}]
+TOOLS = [
+    {
+        "name": "get_weather",
+        "description": "Current weather for a city",
+        "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    }
+]
 
 
 def make_body(kind: str, text: str, stream: bool, n: int) -> dict[str, Any]:
     """One valid Messages request of the given shape (all are accepted by strict validation)."""
     if kind == "simple":
-        body: dict[str, Any] = {"model": "claude-haiku-4-5", "max_tokens": 1024,
-                                "messages": [{"role": "user", "content": text}]}
+        body: dict[str, Any] = {
+            "model": "claude-haiku-4-5",
+            "max_tokens": 1024,
+            "messages": [{"role": "user", "content": text}],
+        }
     elif kind == "conversation":
-        body = {"model": "claude-sonnet-4-6", "max_tokens": 2048, "system": "You answer briefly.",
-                "messages": [{"role": "user", "content": "Hi there."},
-                             {"role": "assistant", "content": "Hello! How can I help?"},
-                             {"role": "user", "content": [{"type": "text", "text": text}]}]}
+        body = {
+            "model": "claude-sonnet-4-6",
+            "max_tokens": 2048,
+            "system": "You answer briefly.",
+            "messages": [
+                {"role": "user", "content": "Hi there."},
+                {"role": "assistant", "content": "Hello! How can I help?"},
+                {"role": "user", "content": [{"type": "text", "text": text}]},
+            ],
+        }
     elif kind == "tools":
-        body = {"model": "claude-opus-4-6", "max_tokens": 1024, "tools": TOOLS,
-                "messages": [{"role": "user", "content": f"What is the weather in Paris? {text}"}]}
+        body = {
+            "model": "claude-opus-4-6",
+            "max_tokens": 1024,
+            "tools": TOOLS,
+            "messages": [{"role": "user", "content": f"What is the weather in Paris? {text}"}],
+        }
     elif kind == "short":
-        body = {"model": "claude-haiku-4-5", "max_tokens": 8, "stop_sequences": ["\n\n"],
-                "messages": [{"role": "user", "content": text}]}
+        body = {
+            "model": "claude-haiku-4-5",
+            "max_tokens": 8,
+            "stop_sequences": ["\n\n"],
+            "messages": [{"role": "user", "content": text}],
+        }
     elif kind == "cached":
-        body = {"model": "claude-sonnet-4-5", "max_tokens": 512,
-                "system": [{"type": "text", "text": PREFIXES[n % len(PREFIXES)], "cache_control": {"type": "ephemeral"}}],
-                "messages": [{"role": "user", "content": text}]}
+        body = {
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 512,
+            "system": [
+                {"type": "text", "text": PREFIXES[n % len(PREFIXES)], "cache_control": {"type": "ephemeral"}}
+            ],
+            "messages": [{"role": "user", "content": text}],
+        }
     else:
         raise ValueError(kind)
     if stream:
@@ -88,12 +139,16 @@ KINDS = ("simple", "conversation", "tools", "short")
 
 
 class Mix:
-    def __init__(self, seed: int, stream_share: float, repeat_share: float, cached_share: float, pool: int) -> None:
+    def __init__(
+        self, seed: int, stream_share: float, repeat_share: float, cached_share: float, pool: int
+    ) -> None:
         self.rng = random.Random(seed)
         self.stream_share, self.repeat_share, self.cached_share = stream_share, repeat_share, cached_share
         self.run_tag = f"{seed}-{time.time_ns()}"
         self.pool = [
-            json.dumps(make_body(KINDS[i % len(KINDS)], f"Repeated question number {i}.", i % 2 == 1, i)).encode()
+            json.dumps(
+                make_body(KINDS[i % len(KINDS)], f"Repeated question number {i}.", i % 2 == 1, i)
+            ).encode()
             for i in range(pool)
         ]
         self.pool_streams = [i % 2 == 1 for i in range(pool)]
@@ -112,7 +167,11 @@ class Mix:
             return "repeated", stream, self.pool[k]
         stream = self.rng.random() < self.stream_share
         kind = KINDS[self.rng.randrange(len(KINDS))]
-        return "fresh", stream, json.dumps(make_body(kind, f"Fresh question {self.run_tag}-{i}.", stream, i)).encode()
+        return (
+            "fresh",
+            stream,
+            json.dumps(make_body(kind, f"Fresh question {self.run_tag}-{i}.", stream, i)).encode(),
+        )
 
 
 # ------------------------------------------------------------------ /proc
@@ -127,7 +186,7 @@ def rss_kb(pid: int) -> int:
 def cpu_ticks(pid: int) -> int:
     with open(f"/proc/{pid}/stat") as f:
         s = f.read()
-    fields = s[s.rindex(")") + 2:].split()
+    fields = s[s.rindex(")") + 2 :].split()
     return int(fields[11]) + int(fields[12])
 
 
@@ -172,8 +231,9 @@ class Stats:
         return self.minutes.setdefault(int(t // 60), Minute())
 
 
-async def one(client: httpx2.AsyncClient, url: str, stats: Stats, label: str, stream: bool, body: bytes,
-              t_rel: float) -> None:
+async def one(
+    client: httpx2.AsyncClient, url: str, stats: Stats, label: str, stream: bool, body: bytes, t_rel: float
+) -> None:
     m = stats.minute(t_rel)
     counts = stats.by_label.setdefault(f"{label} {'sse' if stream else 'json'}", [0, 0])
     m.sent += 1
@@ -212,10 +272,8 @@ async def sampler(pid: int, stats: Stats, start: float, every: float, stop: asyn
         last_t, last_cpu = now, cpu
         if stop.is_set():
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
-        except asyncio.TimeoutError:
-            pass
 
 
 async def soak(args: argparse.Namespace, url: str, pid: int) -> tuple[Stats, float]:
@@ -269,11 +327,28 @@ def free_port() -> int:
 
 def start_mock(args: argparse.Namespace, logfile: pathlib.Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    argv = [sys.executable, "-m", "mockclaude", "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--latency", args.latency, *args.mock_args.split()]
+    argv = [
+        sys.executable,
+        "-m",
+        "mockclaude",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--latency",
+        args.latency,
+        *args.mock_args.split(),
+    ]
     log = open(logfile, "wb")  # noqa: SIM115 (the server's lifetime)
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=str(REPO),
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=str(REPO),
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/v1/messages"
     body = json.dumps(make_body("simple", "ready?", False, 0)).encode()
     t0 = time.monotonic()
@@ -303,11 +378,18 @@ def slope_mib_per_min(points: list[tuple[float, int, float]]) -> float | None:
     ys = [p[1] / 1024 for p in points]
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     den = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=False)) / den if den else None
 
 
-def report(args: argparse.Namespace, stats: Stats, elapsed: float, rss_idle: int, started: dt.datetime,
-           client_cpu: float, cmd: str) -> str:
+def report(
+    args: argparse.Namespace,
+    stats: Stats,
+    elapsed: float,
+    rss_idle: int,
+    started: dt.datetime,
+    client_cpu: float,
+    cmd: str,
+) -> str:
     mib = lambda kb: kb / 1024  # noqa: E731
     samples = stats.rss
     at = lambda sec: min(samples, key=lambda p: abs(p[0] - sec))[1]  # noqa: E731
@@ -360,16 +442,26 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float, rss_idle: int
     ]
     if stats.error_examples:
         lines += ["- first errors: " + "; ".join(stats.error_examples)]
-    lines += ["", "## Per minute", "", "| minute | sent | errors | p50 ms | p99 ms | RSS at end MiB | server CPU % |",
-              "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## Per minute",
+        "",
+        "| minute | sent | errors | p50 ms | p99 ms | RSS at end MiB | server CPU % |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for k in sorted(stats.minutes):
         m = stats.minutes[k]
         in_min = [p for p in samples if k * 60 <= p[0] < (k + 1) * 60] or samples[-1:]
         cpu = statistics.fmean(p[2] for p in in_min)
-        lines.append(f"| {k + 1} | {m.sent:,} | {m.errors:,} | {pct(m.latencies, 0.5) or 0:.2f} "
-                     f"| {pct(m.latencies, 0.99) or 0:.2f} | {mib(in_min[-1][1]):.1f} | {cpu:.0f} |")
-    lines += ["", f"RSS samples (every {args.sample_s:g} s, MiB): "
-              + " ".join(f"{mib(p[1]):.1f}" for p in samples), ""]
+        lines.append(
+            f"| {k + 1} | {m.sent:,} | {m.errors:,} | {pct(m.latencies, 0.5) or 0:.2f} "
+            f"| {pct(m.latencies, 0.99) or 0:.2f} | {mib(in_min[-1][1]):.1f} | {cpu:.0f} |"
+        )
+    lines += [
+        "",
+        f"RSS samples (every {args.sample_s:g} s, MiB): " + " ".join(f"{mib(p[1]):.1f}" for p in samples),
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -391,7 +483,7 @@ def main() -> int:
     ap.add_argument("--pid", type=int)
     ap.add_argument("--out", default=str(HERE / "results/soak.md"))
     args = ap.parse_args()
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     proc = None
     if args.url:
         if not args.pid:
@@ -404,7 +496,10 @@ def main() -> int:
         print(f"soak: mockclaude pid {pid} at {url} (log {logfile})", flush=True)
     try:
         rss_idle = rss_kb(pid)
-        print(f"soak: {args.rate:g} req/s for {args.minutes:g} min; idle RSS {rss_idle / 1024:.1f} MiB", flush=True)
+        print(
+            f"soak: {args.rate:g} req/s for {args.minutes:g} min; idle RSS {rss_idle / 1024:.1f} MiB",
+            flush=True,
+        )
         try:
             import uvloop
 
