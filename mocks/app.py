@@ -31,6 +31,7 @@ from .pacing import schedule, sleep_until
 from .pagination import paginate, parse_limit
 from .recorder import Recorder, spec_digest
 from .recordings import RecordingError, RecordingStore
+from .redaction import Redactor
 from .rules import RuleError, load_rules
 from .sources import Answer, AnswerSource, Exchange, RecordingSource, RuleSource, Synthesizer
 from .sse import Event, accumulate, encode_event, message_events
@@ -76,7 +77,10 @@ class MockApp:
         self.catalog = catalog
         self.ids = IdSource()
         self.prompt_cache = PromptCache()
-        self.recordings = RecordingStore(config.recordings_dir, skip_bad=config.skip_bad_recordings)
+        self.redactor = Redactor(config.redact)
+        self.recordings = RecordingStore(
+            config.recordings_dir, skip_bad=config.skip_bad_recordings, redactor=self.redactor
+        )
         for problem in self.recordings.skipped:
             log.warning("skipped %s", problem)
         self.recorder: Recorder | None = None
@@ -261,7 +265,9 @@ class MockApp:
         """Reload rules and recordings from disk; on a bad file keep the old ones and say which file."""
         try:
             rules = load_rules(self.config.rules_dir)
-            recordings = RecordingStore(self.config.recordings_dir, skip_bad=self.config.skip_bad_recordings)
+            recordings = RecordingStore(
+                self.config.recordings_dir, skip_bad=self.config.skip_bad_recordings, redactor=self.redactor
+            )
         except (RuleError, RecordingError) as exc:
             log.error("reload refused, keeping the previous rules and recordings: %s", exc)
             return {"reloaded": False, "error": str(exc)}

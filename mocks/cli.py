@@ -84,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
         help="where record mode forwards (default https://api.anthropic.com; any Anthropic-compatible base URL)",
     )
     serve.add_argument(
+        "--redact",
+        action="append",
+        help="redact this from recordings with a stable placeholder: 'email', 'phone' or a regex (repeatable)",
+    )
+    serve.add_argument(
         "--batch-processing-s", type=float, help="seconds a message batch takes to end (default 3)"
     )
     serve.add_argument(
@@ -106,8 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "verify":
         return verify_command(args.paths or [_DEFAULTS.recordings_dir], args.spec_path)
     overrides = {k: v for k, v in vars(args).items() if k not in ("command", "log_level")}
-    if overrides.get("api_keys"):
-        overrides["api_keys"] = tuple(overrides["api_keys"])
+    for key in ("api_keys", "redact"):
+        if overrides.get(key):
+            overrides[key] = tuple(overrides[key])
     try:
         config = load_config(overrides)
     except ConfigError as exc:

@@ -50,6 +50,7 @@ class MockConfig:
     # Record mode (VCR's names): none | once | new_episodes | all; "" = replay, then synthesize.
     record_mode: str = ""
     upstream: str = "https://api.anthropic.com"
+    redact: tuple[str, ...] = ()  # "email", "phone" or regular expressions
     seed: str = ""
     access_log: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)

@@ -114,21 +114,24 @@ class Recorder:
             except orjson.JSONDecodeError:
                 log.warning("upstream answer to %s is not JSON; nothing recorded", request.path)
                 return
+        redact = self.store.redactor.apply
         document = recording_document(
             method=request.method,
             path=request.path,
-            body=body,
+            body=redact(body),
             request_headers=request.headers,
             status=upstream.status_code,
             response_headers=dict(upstream.headers),
-            response_body=response_body,
-            events=events,
+            response_body=redact(response_body),
+            events=[RecordedEvent(e.at_ms, e.event, redact(e.data)) for e in events],
             upstream=self.upstream,
             recorded_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             spec_sha256=self.spec_sha256,
         )
         key = document["request"]["match_key"]
-        path = write_atomically(self.directory, f"{_slug(body)}-{key[:12]}.yaml", document)
+        path = write_atomically(
+            self.directory, f"{_slug(document['request']['body'])}-{key[:12]}.yaml", document
+        )
         recording: Recording = parse_recording(path, path.read_text(encoding="utf-8"))
         self.store.add(recording)
         log.info("recorded %s", path)

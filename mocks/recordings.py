@@ -28,6 +28,8 @@ from typing import Any
 import orjson
 import yaml
 
+from .redaction import Redactor
+
 FORMAT = "mockclaude-recording/1"
 KEPT_REQUEST_HEADERS = ("anthropic-version", "anthropic-beta")
 KEPT_RESPONSE_HEADERS = ("content-type", "request-id", "retry-after", "x-should-retry")
@@ -132,8 +134,11 @@ def parse_recording(path: Path, text: str) -> Recording:
 class RecordingStore:
     """The recordings of one set (a directory), indexed by match key: lookup cost is one dict access."""
 
-    def __init__(self, directory: Path | None, *, skip_bad: bool = False) -> None:
+    def __init__(
+        self, directory: Path | None, *, skip_bad: bool = False, redactor: Redactor | None = None
+    ) -> None:
         self.directory = directory
+        self.redactor = redactor or Redactor()
         self.skipped: list[str] = []
         self._by_key: dict[str, Recording] = {}
         if directory is not None and directory.exists():
@@ -157,7 +162,7 @@ class RecordingStore:
         return len(self._by_key)
 
     def find(self, method: str, path: str, body: Any) -> Recording | None:
-        return self._by_key.get(match_key(method, path, body))
+        return self._by_key.get(match_key(method, path, self.redactor.apply(body)))
 
     def add(self, recording: Recording) -> None:
         self._by_key[recording.key] = recording

@@ -679,8 +679,7 @@ def main() -> int:
                 "recs": saved,
                 "meta": {
                     "date": f"{stamp:%Y-%m-%d %H:%M} UTC",
-                    "wall_min": (raw.stat().st_mtime - stamp.replace(tzinfo=dt.UTC).timestamp())
-                    / 60,
+                    "wall_min": (raw.stat().st_mtime - stamp.replace(tzinfo=dt.UTC).timestamp()) / 60,
                     "versions": versions(harness),
                     "command": "make bench",
                     "outdir": str(raw.parent),

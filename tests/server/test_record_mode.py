@@ -121,7 +121,7 @@ def test_recorded_timing_matches_upstream_profile(tmp_path: Path) -> None:
         stop_server(upstream)
     (recording,) = list(RecordingStore(recordings)._by_key.values())
     first_delta = next(e.at_ms for e in recording.events if e.event == "content_block_delta")
-    assert 0.8 * 150 < first_delta < 150 + 100
+    assert 0.8 * 150 < first_delta < 150 + 300  # generous above: a loaded machine only adds delay
 
 
 def test_kill_during_streamed_recording_leaves_no_file(tmp_path: Path) -> None:
@@ -157,3 +157,37 @@ def test_kill_during_streamed_recording_leaves_no_file(tmp_path: Path) -> None:
     finally:
         stop_server(upstream)
     assert not recordings.exists() or not any(recordings.iterdir())
+
+
+def test_redacted_recording_still_matches(tmp_path: Path) -> None:
+    recordings = tmp_path / "recordings"
+    ask: dict[str, Any] = {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 60,
+        "messages": [
+            {
+                "role": "user",
+                "content": "Email alice.smith@example.com or call +1 (415) 555-0134 about the invoice",
+            }
+        ],
+    }
+    upstream = start_server(tmp_path, "--latency", "instant")
+    redacting = ("--redact", "email", "--redact", "phone", "--recordings", str(recordings))
+    recorder = start_server(
+        tmp_path, "--record-mode", "new_episodes", "--upstream", upstream.base_url, *redacting
+    )
+    try:
+        live = sdk(recorder.base_url).messages.create(**ask)
+    finally:
+        stop_server(recorder)
+        stop_server(upstream)
+    (written,) = list(recordings.glob("*.yaml"))
+    text = written.read_text()
+    assert "alice.smith@example.com" not in text and "+1 (415) 555-0134" not in text
+    assert "<redacted:email:" in text and "<redacted:phone:" in text
+    replay = start_server(tmp_path, "--record-mode", "none", *redacting)
+    try:
+        again = sdk(replay.base_url).messages.create(**ask)
+    finally:
+        stop_server(replay)
+    assert again.id == live.id
