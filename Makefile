@@ -35,6 +35,15 @@ install: $(VENV)/.installed  ## create .venv and install the project with its te
 mock: $(VENV)/.installed  ## run the mock server on $(HOST):$(PORT) with the shipped content
 	$(PY) -m mockclaude serve --host $(HOST) --port $(PORT) $(ARGS)
 
+RECORDINGS ?= recordings
+UPSTREAM   ?= https://api.anthropic.com
+
+record: $(VENV)/.installed  ## proxy to $(UPSTREAM), recording misses into $(RECORDINGS) (keys are passed on, never stored)
+	$(PY) -m mockclaude record --host $(HOST) --port $(PORT) --recordings $(RECORDINGS) --upstream $(UPSTREAM) $(ARGS)
+
+verify: $(VENV)/.installed  ## check recordings: format, spec, no credentials (VERIFY_PATHS, default the shipped ones)
+	$(PY) -m mockclaude verify $(VERIFY_PATHS)
+
 test: $(VENV)/.installed $(OLD_VENV)/.installed  ## run the whole test suite
 	OLD_SDK_PYTHON=$(OLD_VENV)/bin/python $(PY) -m pytest
 

@@ -23,79 +23,15 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve", help="run the mock server", description="Run the mock server (uvicorn, uvloop, httptools)."
     )
-    serve.add_argument(
-        "--host",
-        help=f"interface to bind (default {_DEFAULTS.host}; env MOCKCLAUDE_HOST, or HOST= with make mock)",
+    _server_options(serve)
+    record = sub.add_parser(
+        "record",
+        help="run the mock as a recording proxy (serve --record-mode new_episodes)",
+        description="Forward misses to --upstream, stream the answer through and write a recording for each; "
+        "replay what is already recorded. Same options as serve.",
     )
-    serve.add_argument(
-        "--port",
-        type=int,
-        help=f"port (default {_DEFAULTS.port}; env MOCKCLAUDE_PORT, or PORT= with make mock)",
-    )
-    serve.add_argument(
-        "--spec", dest="spec_path", type=Path, help="OpenAPI file whose schemas validate requests"
-    )
-    serve.add_argument(
-        "--catalog", dest="catalog_path", type=Path, help="model catalog YAML (ids, limits, prices, latency)"
-    )
-    serve.add_argument(
-        "--latency",
-        choices=LATENCY_CHOICES,
-        help="latency profile: 'model' uses each model's own (default); 'instant' never waits",
-    )
-    serve.add_argument(
-        "--speed", type=float, help="speed factor: 2 answers twice as fast as the profile (default 1)"
-    )
-    serve.add_argument(
-        "--validation",
-        choices=VALIDATION_MODES,
-        help="strict: spec + the API's semantic rules (default); permissive: spec only, any model name",
-    )
-    serve.add_argument(
-        "--api-key",
-        dest="api_keys",
-        action="append",
-        help="accept only this key (repeatable); by default any key, or none, is accepted",
-    )
-    serve.add_argument(
-        "--recordings",
-        dest="recordings_dir",
-        type=Path,
-        help="recording set (a directory of YAML recordings) replayed before synthesis (default: mocks/recordings)",
-    )
-    serve.add_argument(
-        "--skip-bad-recordings",
-        action="store_true",
-        default=None,
-        help="skip unreadable recordings with a warning instead of refusing to start",
-    )
-    serve.add_argument(
-        "--rules", dest="rules_dir", type=Path, help="directory of rule files (default: mocks/rules)"
-    )
-    serve.add_argument(
-        "--record-mode",
-        choices=("none", "once", "new_episodes", "all"),
-        help="VCR-style: none = replay only, a miss is an error; once = record into an empty set; "
-        "new_episodes = replay hits, record misses; all = always forward and overwrite. "
-        "Default: replay, then synthesize",
-    )
-    serve.add_argument(
-        "--upstream",
-        help="where record mode forwards (default https://api.anthropic.com; any Anthropic-compatible base URL)",
-    )
-    serve.add_argument(
-        "--redact",
-        action="append",
-        help="redact this from recordings with a stable placeholder: 'email', 'phone' or a regex (repeatable)",
-    )
-    serve.add_argument(
-        "--batch-processing-s", type=float, help="seconds a message batch takes to end (default 3)"
-    )
-    serve.add_argument(
-        "--answer-cache-size", type=int, help="identical requests answered from memory (default 4096; 0 off)"
-    )
-    serve.add_argument("--access-log", action="store_true", default=None, help="log every request")
-    serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    _server_options(record)
+    record.set_defaults(record_mode="new_episodes")
     check = sub.add_parser(
         "verify",
         help="check recordings (format, spec, no credentials); exit 1 on any problem",
@@ -104,6 +40,82 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: mocks/recordings)")
     check.add_argument("--spec", dest="spec_path", type=Path, default=_DEFAULTS.spec_path)
     return parser
+
+
+def _server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host",
+        help=f"interface to bind (default {_DEFAULTS.host}; env MOCKCLAUDE_HOST, or HOST= with make mock)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        help=f"port (default {_DEFAULTS.port}; env MOCKCLAUDE_PORT, or PORT= with make mock)",
+    )
+    parser.add_argument(
+        "--spec", dest="spec_path", type=Path, help="OpenAPI file whose schemas validate requests"
+    )
+    parser.add_argument(
+        "--catalog", dest="catalog_path", type=Path, help="model catalog YAML (ids, limits, prices, latency)"
+    )
+    parser.add_argument(
+        "--latency",
+        choices=LATENCY_CHOICES,
+        help="latency profile: 'model' uses each model's own (default); 'instant' never waits",
+    )
+    parser.add_argument(
+        "--speed", type=float, help="speed factor: 2 answers twice as fast as the profile (default 1)"
+    )
+    parser.add_argument(
+        "--validation",
+        choices=VALIDATION_MODES,
+        help="strict: spec + the API's semantic rules (default); permissive: spec only, any model name",
+    )
+    parser.add_argument(
+        "--api-key",
+        dest="api_keys",
+        action="append",
+        help="accept only this key (repeatable); by default any key, or none, is accepted",
+    )
+    parser.add_argument(
+        "--recordings",
+        dest="recordings_dir",
+        type=Path,
+        help="recording set (a directory of YAML recordings) replayed before synthesis (default: mocks/recordings)",
+    )
+    parser.add_argument(
+        "--skip-bad-recordings",
+        action="store_true",
+        default=None,
+        help="skip unreadable recordings with a warning instead of refusing to start",
+    )
+    parser.add_argument(
+        "--rules", dest="rules_dir", type=Path, help="directory of rule files (default: mocks/rules)"
+    )
+    parser.add_argument(
+        "--record-mode",
+        choices=("none", "once", "new_episodes", "all"),
+        help="VCR-style: none = replay only, a miss is an error; once = record into an empty set; "
+        "new_episodes = replay hits, record misses; all = always forward and overwrite. "
+        "Default: replay, then synthesize",
+    )
+    parser.add_argument(
+        "--upstream",
+        help="where record mode forwards (default https://api.anthropic.com; any Anthropic-compatible base URL)",
+    )
+    parser.add_argument(
+        "--redact",
+        action="append",
+        help="redact this from recordings with a stable placeholder: 'email', 'phone' or a regex (repeatable)",
+    )
+    parser.add_argument(
+        "--batch-processing-s", type=float, help="seconds a message batch takes to end (default 3)"
+    )
+    parser.add_argument(
+        "--answer-cache-size", type=int, help="identical requests answered from memory (default 4096; 0 off)"
+    )
+    parser.add_argument("--access-log", action="store_true", default=None, help="log every request")
+    parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,12 +37,12 @@ class Server:
         return self.process.poll() is None
 
 
-def start_server(tmp: Path, *args: str) -> Server:
-    """Start ``python -m mockclaude serve`` on a free loopback port and wait until it answers."""
+def start_server(tmp: Path, *args: str, command: str = "serve") -> Server:
+    """Start ``python -m mockclaude serve`` (or ``record``) on a free loopback port and wait until it answers."""
     port = free_port()
     log = tmp / f"mock-{port}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockclaude", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+        [sys.executable, "-m", "mockclaude", command, "--host", "127.0.0.1", "--port", str(port), *args],
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
