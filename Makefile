@@ -9,7 +9,7 @@ PORT   ?= 4010
 
 TEST_MYPY_FLAGS := $(addprefix --disable-error-code ,call-overload list-item union-attr index operator arg-type typeddict-item dict-item)
 
-.PHONY: help install mock test lint format bench soak clean
+.PHONY: help install mock record verify test lint format bench soak clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
