@@ -159,3 +159,47 @@ def test_server_refuses_to_start_with_a_bad_rule_file(tmp_path: Path) -> None:
     )
     assert done.returncode == 2 and "bad.yaml" in done.stderr and "when.colour" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+ERROR_CLASSES = [
+    (400, anthropic.BadRequestError),
+    (401, anthropic.AuthenticationError),
+    (403, anthropic.PermissionDeniedError),
+    (404, anthropic.NotFoundError),
+    (413, anthropic.APIStatusError),
+    (429, anthropic.RateLimitError),
+    (500, anthropic.InternalServerError),
+    (504, anthropic.APIStatusError),
+    (529, anthropic.OverloadedError),
+]
+
+
+def test_each_error_class_for_its_status(tmp_path: Path) -> None:
+    """Errors scripted by rules come back in the API's envelope and the SDK raises the class for each status."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    lines = ["rules:"]
+    for status, _ in ERROR_CLASSES:
+        lines += [
+            f'  - when: {{last_user: {{equals: "status {status}"}}}}',
+            f"    answer: {{error: {{status: {status}, message: scripted}}}}",
+        ]
+    (rules / "errors.yaml").write_text("\n".join(lines) + "\n")
+    server = start_server(tmp_path, "--rules", str(rules), "--latency", "instant")
+    try:
+        client = anthropic.Anthropic(
+            base_url=server.base_url, api_key="k", _strict_response_validation=True, max_retries=0
+        )
+        for status, error_class in ERROR_CLASSES:
+            with pytest.raises(error_class) as raised:
+                client.messages.create(
+                    model="claude-haiku-4-5",
+                    max_tokens=10,
+                    messages=[{"role": "user", "content": f"status {status}"}],
+                )
+            assert raised.value.status_code == status
+            body = raised.value.body
+            assert body["type"] == "error" and body["error"]["message"] == "scripted"  # type: ignore[index]
+            assert body["request_id"] == raised.value.request_id  # type: ignore[index]
+    finally:
+        stop_server(server)
