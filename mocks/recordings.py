@@ -167,6 +167,14 @@ class RecordingStore:
     def add(self, recording: Recording) -> None:
         self._by_key[recording.key] = recording
 
+    def replace_with(self, other: RecordingStore) -> None:
+        """Take over another store's recordings (a reload), keeping this object in place."""
+        self._by_key = other._by_key
+        self.skipped = other.skipped
+
+    def all(self) -> list[Recording]:
+        return list(self._by_key.values())
+
 
 def recording_document(
     *,

@@ -119,7 +119,7 @@ def test_recorded_timing_matches_upstream_profile(tmp_path: Path) -> None:
     finally:
         stop_server(recorder)
         stop_server(upstream)
-    (recording,) = list(RecordingStore(recordings)._by_key.values())
+    (recording,) = RecordingStore(recordings).all()
     first_delta = next(e.at_ms for e in recording.events if e.event == "content_block_delta")
     assert 0.8 * 150 < first_delta < 150 + 300  # generous above: a loaded machine only adds delay
 
