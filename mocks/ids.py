@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import os
 
-_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_ALNUM = bytes.maketrans(b"+/=", b"xyz")
 
 
 def _encode(digest: bytes, length: int = 24) -> str:
-    n = int.from_bytes(digest, "big")
-    out = []
-    for _ in range(length):
-        n, r = divmod(n, len(_ALPHABET))
-        out.append(_ALPHABET[r])
-    return "".join(out)
+    """Letters and digits only, like the API's ids (base64 with its three symbols replaced)."""
+    return base64.b64encode(digest).translate(_ALNUM)[:length].decode()
 
 
 def seeded_id(prefix: str, seed: bytes | str, salt: str = "") -> str:

@@ -162,6 +162,8 @@ class RecordingStore:
         return len(self._by_key)
 
     def find(self, method: str, path: str, body: Any) -> Recording | None:
+        if not self._by_key:
+            return None
         return self._by_key.get(match_key(method, path, self.redactor.apply(body)))
 
     def add(self, recording: Recording) -> None:

@@ -28,14 +28,14 @@ class Event:
 _STREAMED_BLOCKS = ("text", "tool_use", "server_tool_use", "thinking")
 
 
-def _chunks(pieces: list[str], seed: int) -> list[str]:
-    """Group token pieces into deltas of 1-3 tokens, deterministically."""
-    out: list[str] = []
+def _chunks(pieces: list[str], seed: int) -> list[tuple[str, int]]:
+    """Group token pieces into deltas of 1-3 tokens, deterministically: (text, tokens) pairs."""
+    out: list[tuple[str, int]] = []
     i, n = 0, 0
     while i < len(pieces):
-        size = 1 + (seed + n) % 3
-        out.append("".join(pieces[i : i + size]))
-        i += size
+        group = pieces[i : i + 1 + (seed + n) % 3]
+        out.append(("".join(group), len(group)))
+        i += len(group)
         n += 1
     return out
 
@@ -66,8 +66,7 @@ def _block_deltas(block: dict[str, Any], seed: int) -> list[tuple[dict[str, Any]
     kind = block["type"]
     if kind == "text":
         deltas = [
-            ({"type": "text_delta", "text": c}, text_tokens(c))
-            for c in _chunks(split_pieces(block["text"]), seed)
+            ({"type": "text_delta", "text": c}, n) for c, n in _chunks(split_pieces(block["text"]), seed)
         ]
         for citation in block.get("citations") or []:
             deltas.append(({"type": "citations_delta", "citation": citation}, 0))
@@ -79,8 +78,8 @@ def _block_deltas(block: dict[str, Any], seed: int) -> list[tuple[dict[str, Any]
         ]
     if kind == "thinking":
         deltas = [
-            ({"type": "thinking_delta", "thinking": c}, text_tokens(c))
-            for c in _chunks(split_pieces(block["thinking"]), seed)
+            ({"type": "thinking_delta", "thinking": c}, n)
+            for c, n in _chunks(split_pieces(block["thinking"]), seed)
         ]
         deltas.append(({"type": "signature_delta", "signature": block["signature"]}, 0))
         return deltas
