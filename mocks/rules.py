@@ -61,13 +61,13 @@ class Rule:
             if not model_ids & set(wanted):
                 return False
         messages = body.get("messages") or []
-        if "last_user" in when and not _text_matches(when["last_user"], last_user_text(messages)):
-            return False
-        if "tools" in when:
+        if "tools" in when:  # the cheap checks first; the last user text is extracted only when needed
             offered = {t.get("name") for t in body.get("tools") or []}
             if not set(when["tools"]) <= offered:
                 return False
         if "has_tool_result" in when and bool(last_tool_results(messages)) != bool(when["has_tool_result"]):
+            return False
+        if "last_user" in when and not _text_matches(when["last_user"], last_user_text(messages)):
             return False
         for path, expected in (when.get("json") or {}).items():
             if _dig(body, path) != expected:

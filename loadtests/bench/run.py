@@ -480,6 +480,18 @@ def report(recs: list[dict[str, Any]], args: argparse.Namespace, meta: dict[str,
             f"| {fmt(r['rss_start_kb'] // MIB)} → {fmt(r['rss_peak_kb'] // MIB)} |"
         )
 
+    with_errors = [r for r in rows if r["errors"]]
+    if with_errors:
+        lines += [
+            "",
+            "Runs with errors (their req/s is not a throughput figure; ratios against them are moot): "
+            + "; ".join(
+                f"{r['system']} {r['scenario']} c={r['c']}: {r['non2xx'] or 0:,} non-2xx, "
+                f"{sum((r['socket_errors'] or {}).values()):,} socket errors"
+                for r in with_errors
+            ),
+        ]
+
     def rps(system: str, scenario: str, c: int) -> float | None:
         r = by.get((system, scenario, c))
         return r["rps"] if r and r["rps"] else None
@@ -597,7 +609,8 @@ def report(recs: list[dict[str, Any]], args: argparse.Namespace, meta: dict[str,
         if rec.get("system") == "mockclaude":
             cp = rec.get("check_pass", {})
             before, after = rec.get("answers_before", {}), rec.get("answers_after", {})
-            probs = "; ".join(before.get("problems", []) + after.get("problems", []))
+            all_probs = before.get("problems", []) + after.get("problems", [])
+            probs = f"{all_probs[0][:160]} ({len(all_probs)} problem(s))" if all_probs else ""
             lines.append(
                 f"| mockclaude | {rec['scenario']} | {'ok' if before.get('ok') else 'FAIL'} / "
                 f"{'ok' if after.get('ok') else 'FAIL'}{' ' + probs if probs else ''} "
@@ -680,7 +693,7 @@ def main() -> int:
                 "meta": {
                     "date": f"{stamp:%Y-%m-%d %H:%M} UTC",
                     "wall_min": (raw.stat().st_mtime - stamp.replace(tzinfo=dt.UTC).timestamp()) / 60,
-                    "versions": versions(harness),
+                    "versions": {"versions": "not recorded in this results.json (re-rendered)"},
                     "command": "make bench",
                     "outdir": str(raw.parent),
                 },
