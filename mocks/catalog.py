@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from . import yamlio
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class ModelCatalog:
 
     @classmethod
     def load(cls, path: Path) -> ModelCatalog:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yamlio.load(path.read_text(encoding="utf-8"))
         profiles = {
             name: LatencyProfile(name=name, **values) for name, values in (raw.get("profiles") or {}).items()
         }

@@ -8,18 +8,26 @@ paths, union variants named by their ``type``, e.g. ``tools.0.custom.name: Strin
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import marshal
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import fastjsonschema
 import jsonschema
-import yaml
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from . import yamlio
+
 SPEC_URI = "urn:mockclaude:openapi"
+_FORMATS = {"date-time": r"^\d{4}-\d\d-\d\dT"}
+log = logging.getLogger("mockclaude")
 
 # Friendlier API texts for a few (path, keyword) pairs, as the real API words them (facts §5.4).
 _OVERRIDES = {("messages", "minItems"): "messages: at least one message is required"}
@@ -51,18 +59,23 @@ def _quote(values: list[Any]) -> str:
 class RequestValidator:
     """Validates one request schema; :meth:`error` returns None or the API's error message."""
 
-    def __init__(self, document: dict[str, Any], registry: Registry, name: str) -> None:
+    def __init__(
+        self,
+        document: dict[str, Any],
+        registry: Registry,
+        name: str,
+        digest: str = "",
+        cache_dir: Path | None = None,
+    ) -> None:
         self.name = name
         ref = {"$ref": f"{SPEC_URI}#/components/schemas/{name}"}
         self._slow = jsonschema.Draft202012Validator(ref, registry=registry)
         self._resolver = registry.resolver(SPEC_URI)
         self._fast: Callable[[Any], Any] | None
         try:
-            self._fast = fastjsonschema.compile(
-                {"components": document["components"], "$ref": f"#/components/schemas/{name}"},
-                formats={"date-time": r"^\d{4}-\d\d-\d\dT"},
-            )
+            self._fast = _compiled_validator(document, name, digest, cache_dir)
         except Exception:  # a keyword fastjsonschema cannot compile: fall back to jsonschema alone
+            log.warning("fastjsonschema cannot compile %s; validating with jsonschema only", name)
             self._fast = None
 
     def error(self, instance: Any) -> str | None:
@@ -180,6 +193,43 @@ class RequestValidator:
         return str(error.message)
 
 
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mockclaude"
+
+
+def _compiled_validator(
+    document: dict[str, Any], name: str, digest: str, cache_dir: Path | None
+) -> Callable[[Any], Any]:
+    """fastjsonschema's validator for one schema. Generating and compiling its ~1.7 MB of Python takes
+    about 0.25 s, so the code object is kept in ``cache_dir`` keyed by the spec's digest, the schema,
+    and the Python and fastjsonschema versions; a stale or unreadable cache entry is simply rebuilt."""
+    key = hashlib.sha256(f"{digest}|{name}|{sys.version}|{fastjsonschema.VERSION}".encode()).hexdigest()[:32]
+    cached = cache_dir / f"validator-{key}.marshal" if cache_dir is not None and digest else None
+    code = None
+    if cached is not None and cached.exists():
+        try:
+            code = marshal.loads(cached.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            code = None
+    if code is None:
+        source = fastjsonschema.compile_to_code(
+            {"components": document["components"], "$ref": f"#/components/schemas/{name}"}, formats=_FORMATS
+        )
+        code = compile(source, f"<validator {name}>", "exec")
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                temp = cached.with_suffix(f".{os.getpid()}.tmp")
+                temp.write_bytes(marshal.dumps(code))
+                os.replace(temp, cached)
+            except OSError:
+                pass  # no cache then: only start-up is slower
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)
+    validate = namespace["validate"]
+    return lambda data: validate(data, custom_formats=_FORMATS)
+
+
 class Contract:
     """The OpenAPI document and the request validators compiled from it."""
 
@@ -190,13 +240,17 @@ class Contract:
         "MessageBatchRequest",
     )
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache_dir: Path | None = None) -> None:
         self.path = path
-        self.document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        self.digest = hashlib.sha256(raw).hexdigest()
+        self.document: dict[str, Any] = yamlio.load(raw.decode("utf-8"))
         resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
         self.registry: Registry = Registry().with_resource(SPEC_URI, resource)
+        cache = default_cache_dir() if cache_dir is None else cache_dir
         self.validators = {
-            name: RequestValidator(self.document, self.registry, name) for name in self.REQUEST_SCHEMAS
+            name: RequestValidator(self.document, self.registry, name, self.digest, cache)
+            for name in self.REQUEST_SCHEMAS
         }
 
     def schema_validator(self, name: str) -> jsonschema.Draft202012Validator:

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
+from . import yamlio
 from .redaction import Redactor
 
 FORMAT = "mockclaude-recording/1"
@@ -91,8 +91,8 @@ def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> 
 
 def parse_recording(path: Path, text: str) -> Recording:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = yamlio.load(text)
+    except yamlio.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
         raise RecordingError(
@@ -225,7 +225,7 @@ def write_atomically(directory: Path, name: str, document: dict[str, Any]) -> Pa
     fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            yaml.safe_dump(document, handle, sort_keys=False, allow_unicode=True, width=110)
+            yamlio.dump(document, handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, target)

@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from . import yamlio
 from .catalog import LatencyProfile
 from .errors import ERROR_TYPES
 from .ids import seeded_id
@@ -194,8 +193,8 @@ def load_rules(directory: Path | None) -> list[Rule]:
 
 def parse_rules(path: Path, text: str) -> list[Rule]:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = yamlio.load(text)
+    except yamlio.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RuleError(
             f"{path}:{mark.line + 1 if mark else '?'}: not valid YAML ({getattr(exc, 'problem', exc)})"
