@@ -9,7 +9,7 @@ PORT   ?= 4010
 
 TEST_MYPY_FLAGS := $(addprefix --disable-error-code ,call-overload list-item union-attr index operator arg-type typeddict-item dict-item)
 
-.PHONY: help install mock record verify test lint format bench soak clean
+.PHONY: help install mock record verify test lint format bench bench-recordings soak clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ bench: $(VENV)/.installed  ## wrk: mock (stored/fresh/stream) vs Prism and WireM
 	test -f $(BENCH_DIR)/bench.py || { cp -r $(SHARED_BENCH) $(BENCH_DIR) && chmod -R u+w $(BENCH_DIR); }
 	$(BENCH_DIR)/setup.sh
 	$(PY) loadtests/bench/run.py --harness $(BENCH_DIR) $(ARGS)
+
+bench-recordings: $(VENV)/.installed  ## start-up, RSS and match cost with 10,000 and 100,000 recordings
+	$(PY) loadtests/bench/recordings_scale.py --sizes 10000 100000
 
 soak: $(VENV)/.installed  ## steady 500 req/s for MINUTES (10), RSS sampled -> loadtests/bench/results/soak.md
 	$(PY) loadtests/bench/soak.py --minutes $(MINUTES) $(ARGS)

@@ -18,7 +18,7 @@ from . import rules_semantic
 from .cache import PromptCache
 from .catalog import LatencyProfile, ModelCatalog, ModelSpec
 from .config import MockConfig
-from .contract import Contract
+from .contract import Contract, default_cache_dir
 from .errors import ApiError, invalid, not_found
 from .http import Request
 from .ids import IdSource
@@ -62,7 +62,10 @@ class Pipeline:
         self.prompt_cache = PromptCache()
         self.redactor = Redactor(config.redact)
         self.recordings = RecordingStore(
-            config.recordings_dir, skip_bad=config.skip_bad_recordings, redactor=self.redactor
+            config.recordings_dir,
+            skip_bad=config.skip_bad_recordings,
+            redactor=self.redactor,
+            cache_dir=default_cache_dir(),
         )
         for problem in self.recordings.skipped:
             log.warning("skipped %s", problem)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .config import MockConfig
+from .contract import default_cache_dir
 from .recordings import RecordingError, RecordingStore
 from .rules import RuleError, load_rules
 from .sources import RuleSource
@@ -52,6 +53,7 @@ class ContentWatcher:
                 self.config.recordings_dir,
                 skip_bad=self.config.skip_bad_recordings,
                 redactor=self.recordings.redactor,
+                cache_dir=default_cache_dir(),
             )
         except (RuleError, RecordingError) as exc:
             log.error("reload refused, keeping the previous rules and recordings: %s", exc)
