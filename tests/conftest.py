@@ -138,15 +138,37 @@ def async_client(mock_server: Server, conformance: ResponseConformance):  # type
     )
 
 
+_CONFORMANCE: list[ResponseConformance] = []
+
+
 def raw_post(
-    server: Server, path: str, body: bytes | dict, headers: dict[str, str] | None = None
+    server: Server,
+    path: str,
+    body: bytes | dict,
+    headers: dict[str, str] | None = None,
+    *,
+    check: bool = True,
 ) -> httpx2.Response:
-    """A plain HTTP POST with the headers an SDK sends (override or drop with ``headers``)."""
+    """A plain HTTP POST with the headers an SDK sends (override or drop with ``headers``).
+
+    The answer is checked against the spec too (``check=False`` for paths the spec does not have).
+    """
     import orjson
 
     sent = {"anthropic-version": "2023-06-01", "x-api-key": "sk-ant-test", "content-type": "application/json"}
     sent.update(headers or {})
     data = body if isinstance(body, bytes) else orjson.dumps(body)
-    return httpx2.post(
+    response = httpx2.post(
         server.base_url + path, content=data, headers={k: v for k, v in sent.items() if v}, timeout=30
     )
+    if check:
+        if not _CONFORMANCE:
+            _CONFORMANCE.append(ResponseConformance(Contract(SPEC)))
+        _CONFORMANCE[0].check(
+            "POST",
+            httpx2.URL(path).path,
+            response.status_code,
+            response.headers.get("content-type", ""),
+            response.content,
+        )
+    return response

@@ -360,7 +360,7 @@ def test_oversized_body(mock_server: Server) -> None:
 
 
 def test_unknown_path_and_wrong_method(mock_server: Server) -> None:
-    missing = raw_post(mock_server, "/v1/nope", body())
+    missing = raw_post(mock_server, "/v1/nope", body(), check=False)
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found_error"
     wrong = httpx2.get(mock_server.base_url + "/v1/messages", headers={"anthropic-version": "2023-06-01"})
     assert wrong.status_code == 405 and wrong.json()["error"]["type"] == "invalid_request_error"
