@@ -20,6 +20,9 @@ from .reloading import ContentWatcher
 from .sources import Answer, Exchange
 from .tokens import input_tokens
 
+MEMO_BYTES = 64 * 1024 * 1024  # the memo's budget: entry count alone does not bound memory
+MEMO_MAX_BODY = 256 * 1024  # bigger requests are not kept
+
 
 @dataclass
 class _Stored:
@@ -27,6 +30,7 @@ class _Stored:
     model: ModelSpec
     answer: Answer
     encoded: dict[str, bytes] = field(default_factory=dict)
+    cost: int = 0  # estimated bytes held: the key, the parsed body, the answer and its encodings
 
 
 class MessageRoutes:
@@ -35,7 +39,8 @@ class MessageRoutes:
         self.watcher = watcher
         self.memo_size = pipeline.config.answer_cache_size
         self._stored: OrderedDict[bytes, _Stored] = OrderedDict()
-        watcher.on_reload.append(self._stored.clear)
+        self._stored_bytes = 0
+        watcher.on_reload.append(self._forget)
 
     def create(self, request: Request, params: dict[str, str]) -> Reply:
         p = self.pipeline
@@ -55,11 +60,30 @@ class MessageRoutes:
                 Exchange(body, model, request.headers, method=request.method, path=request.path)
             )
             stored = _Stored(body, model, answer)
-            if answer.reusable and b'"cache_control"' not in request.body and self.memo_size:
-                self._stored[memo_key] = stored
-                if len(self._stored) > self.memo_size:
-                    self._stored.popitem(last=False)
+            if self._keeps(request, answer):
+                self._keep(memo_key, stored)
         return p.encode(stored.body, stored.model, stored.answer, request.request_id, stored.encoded)
+
+    def _keeps(self, request: Request, answer: Answer) -> bool:
+        return (
+            bool(self.memo_size)
+            and answer.reusable
+            and len(request.body) <= MEMO_MAX_BODY
+            and b'"cache_control"' not in request.body  # prompt-cache usage depends on state
+        )
+
+    def _keep(self, key: bytes, stored: _Stored) -> None:
+        # The JSON and SSE encodings are added on first use; count them in now (about 3x the body).
+        stored.cost = 4 * len(key) + 4096
+        self._stored[key] = stored
+        self._stored_bytes += stored.cost
+        while len(self._stored) > self.memo_size or self._stored_bytes > MEMO_BYTES:
+            _, evicted = self._stored.popitem(last=False)
+            self._stored_bytes -= evicted.cost
+
+    def _forget(self) -> None:
+        self._stored.clear()
+        self._stored_bytes = 0
 
     def _memo_key(self, request: Request) -> bytes:
         """What identifies an answer: the body, plus the headers that some rule looks at."""

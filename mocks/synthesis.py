@@ -108,7 +108,7 @@ def synthesize(
         if stop_sequence is not None:
             stop_reason, calls = "stop_sequence", []
         full = text_tokens(text)
-        text, used = _cut(text, budget)
+        text, used = _cut(text, budget, full)
         if text:
             blocks.append({"type": "text", "text": text, "citations": None})
         if used < full:
@@ -156,9 +156,9 @@ def tool_use_tokens(block: dict[str, Any]) -> int:
     return 4 + text_tokens(block["name"]) + text_tokens(orjson.dumps(block["input"]).decode())
 
 
-def _cut(text: str, budget: int) -> tuple[str, int]:
+def _cut(text: str, budget: int, total: int | None = None) -> tuple[str, int]:
     """The longest prefix of ``text`` within ``budget`` tokens, and its token count."""
-    total = text_tokens(text)
+    total = text_tokens(text) if total is None else total
     if total <= budget:
         return text, total
     if budget <= 0:
