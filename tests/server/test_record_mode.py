@@ -14,6 +14,7 @@ from typing import Any
 import anthropic
 import httpx2
 import pytest
+from server.test_recordings import replay_timing_error_ms
 
 from conftest import start_server, stop_server
 from mockclaude.recordings import RecordingStore
@@ -74,10 +75,12 @@ def test_record_then_replay_offline(tmp_path: Path) -> None:
         counted = sdk(recorder.base_url).messages.count_tokens(
             model="claude-haiku-4-5", messages=ASKS[0]["messages"]
         )
+        with pytest.raises(anthropic.NotFoundError) as upstream_error:  # upstream errors are recorded too
+            sdk(recorder.base_url).messages.create(**{**ASKS[0], "model": "claude-retired-9"})
     finally:
         stop_server(recorder)
         stop_server(upstream)
-    assert len(RecordingStore(recordings)) == 4
+    assert len(RecordingStore(recordings)) == 5
     from mockclaude.config import DEFAULT_SPEC
     from mockclaude.verify import verify
 
@@ -93,6 +96,12 @@ def test_record_then_replay_offline(tmp_path: Path) -> None:
         with client.messages.stream(**STREAMED) as stream:
             assert [event.model_dump() for event in stream] == live_events
         assert client.messages.count_tokens(model="claude-haiku-4-5", messages=ASKS[0]["messages"]) == counted
+        with pytest.raises(anthropic.NotFoundError) as replayed_error:
+            client.messages.create(**{**ASKS[0], "model": "claude-retired-9"})
+        assert replayed_error.value.body["error"] == upstream_error.value.body["error"]
+        streamed = next(r for r in RecordingStore(recordings).all() if r.is_stream)
+        error_ms = replay_timing_error_ms(replay, streamed)  # default latency: recorded offsets are replayed
+        assert error_ms < 3.0, f"median replay timing error {error_ms:.2f} ms"
         with pytest.raises(anthropic.BadRequestError, match="no recording matches"):
             client.messages.create(
                 model="claude-haiku-4-5", max_tokens=5, messages=[{"role": "user", "content": "new"}]

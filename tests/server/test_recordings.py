@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 from conftest import Server, start_server, stop_server
-from mockclaude.recordings import parse_recording
+from mockclaude.recordings import Recording, parse_recording
 
 SEED = Path(__file__).resolve().parents[2] / "mocks" / "recordings" / "seed"
 CALCULATOR = {
@@ -143,16 +143,16 @@ def paced_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     stop_server(server)
 
 
-def test_recorded_stream_timing_is_reproduced(paced_server: Server) -> None:
-    recording = recorded("streamed-story.yaml")
-    body = orjson.dumps(recording.request_body)
+def replay_timing_error_ms(server: Server, recording: Recording) -> float:
+    """Median |arrival - recorded offset| over the events of a replayed stream, from the client's clock."""
+    body = orjson.dumps({**recording.request_body, "stream": True})
     headers = {"anthropic-version": "2023-06-01", "x-api-key": "k", "content-type": "application/json"}
     with httpx2.Client(timeout=30) as client:
-        client.get(paced_server.base_url + "/v1/models", headers=headers)  # open the connection first
+        client.get(server.base_url + "/v1/models", headers=headers)  # open the connection first
         sent = time.perf_counter()
         arrivals: list[float] = []
         with client.stream(
-            "POST", paced_server.base_url + "/v1/messages", content=body, headers=headers
+            "POST", server.base_url + "/v1/messages", content=body, headers=headers
         ) as response:
             buffer = b""
             for chunk in response.iter_bytes():
@@ -163,8 +163,12 @@ def test_recorded_stream_timing_is_reproduced(paced_server: Server) -> None:
                     arrivals.append(now)
     expected = [e.at_ms for e in recording.events]
     assert len(arrivals) == len(expected)
-    errors = [abs(a - e) for a, e in zip(arrivals, expected, strict=True)]
-    assert statistics.median(errors) < 3.0, f"median timing error {statistics.median(errors):.2f} ms"
+    return statistics.median(abs(a - e) for a, e in zip(arrivals, expected, strict=True))
+
+
+def test_recorded_stream_timing_is_reproduced(paced_server: Server) -> None:
+    error = replay_timing_error_ms(paced_server, recorded("streamed-story.yaml"))
+    assert error < 3.0, f"median timing error {error:.2f} ms"
 
 
 def test_corrupt_recording_is_named(tmp_path: Path) -> None:
