@@ -104,6 +104,11 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
         help="where record mode forwards (default https://api.anthropic.com; any Anthropic-compatible base URL)",
     )
     parser.add_argument(
+        "--replay-timing",
+        choices=("recorded", "profile", "instant"),
+        help="recorded streams: their recorded timing (default), the model's latency profile, or at once",
+    )
+    parser.add_argument(
         "--redact",
         action="append",
         help="redact this from recordings with a stable placeholder: 'email', 'phone' or a regex (repeatable)",

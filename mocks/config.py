@@ -19,6 +19,7 @@ DEFAULT_RULES = Path(__file__).resolve().parent / "rules"
 
 VALIDATION_MODES = ("strict", "permissive")
 RECORD_MODES = ("none", "once", "new_episodes", "all")
+REPLAY_TIMINGS = ("recorded", "profile", "instant")
 LATENCY_CHOICES = ("model", "instant", "haiku", "sonnet", "opus", "frontier")
 
 
@@ -51,6 +52,8 @@ class MockConfig:
     record_mode: str = ""
     upstream: str = "https://api.anthropic.com"
     redact: tuple[str, ...] = ()  # "email", "phone" or regular expressions
+    # Recorded streams replay with their recorded timing, or paced by the model's profile, or at once.
+    replay_timing: str = "recorded"
     seed: str = ""
     access_log: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -59,6 +62,7 @@ class MockConfig:
         _choice("validation", self.validation, VALIDATION_MODES)
         _choice("latency", self.latency, LATENCY_CHOICES)
         _choice("record_mode", self.record_mode, ("", *RECORD_MODES))
+        _choice("replay_timing", self.replay_timing, REPLAY_TIMINGS)
         if not self.speed > 0:
             raise ConfigError(f"speed: {self.speed!r} must be a number greater than 0")
         if self.batch_processing_s < 0:

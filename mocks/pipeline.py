@@ -117,12 +117,22 @@ class Pipeline:
             answer = source.answer(exchange)
             if answer is not None:
                 return answer
-        raise ApiError(
-            400,
-            f"no recording matches this request (record mode {self.config.record_mode!r}, "
-            f"recordings in {self.config.recordings_dir}); record it with --record-mode new_episodes",
-            invented=True,
+        raise self._miss(exchange)
+
+    def _miss(self, exchange: Exchange) -> ApiError:
+        """Replay-only mode and nothing matched: say so, naming the closest recordings and what differs."""
+        closest = self.recordings.closest(exchange.method, exchange.path, exchange.body)
+        near = "; ".join(
+            f"{r.path.name} (differs in: {', '.join(fields[:6]) or 'nothing'})" for r, fields in closest
         )
+        message = (
+            f"no recording matches {exchange.method} {exchange.path} (record mode {self.config.record_mode!r}, "
+            f"recordings in {self.config.recordings_dir}, matcher {self.recordings.matcher.kind!r}). "
+            + (f"Closest: {near}. " if near else "The set is empty. ")
+            + "Record it with --record-mode new_episodes."
+        )
+        log.warning(message)
+        return ApiError(400, message, invented=True)
 
     def forwarding(self, request: Request) -> Reply | None:
         """In record mode, a request to forward to the upstream (it validates; we only record)."""
@@ -148,9 +158,12 @@ class Pipeline:
             return Reply(status=answer.status, payload={"request_id": request_id, **answer.error})
         streaming = bool(body.get("stream"))
         profile = answer.profile or self.profile(model)
+        if answer.events and self.config.replay_timing == "profile":
+            answer = Answer(message=accumulate([e.data for e in answer.events]), origin=answer.origin)
         if answer.events:
             events = [Event(e.event, e.data) for e in answer.events]
-            offsets = [0.0 if profile.instant else e.at_ms / 1000 / self.config.speed for e in answer.events]
+            instant = profile.instant or self.config.replay_timing == "instant"
+            offsets = [0.0 if instant else e.at_ms / 1000 / self.config.speed for e in answer.events]
             if streaming:
                 return Reply(events=events, offsets=offsets)
             return Reply(payload=accumulate(events), delay=offsets[-1] if offsets else 0.0)

@@ -39,6 +39,12 @@ class RecordingError(ValueError):
     """A recording file cannot be used; the message names the file (and line when known)."""
 
 
+NOISE_FIELDS = ("stream", "metadata", "service_tier", "inference_geo", "diagnostics")
+MATCHERS = ("exact", "ignore_fields", "last_user_message", "model_only")
+SET_FILE = "recording-set.yaml"
+_ID_KEYS = {"tool_use": "id", "server_tool_use": "id"}
+
+
 def _canonical(value: Any) -> Any:
     """Keys with a null value are dropped (for the API, null and absent mean the same)."""
     if isinstance(value, dict):
@@ -48,12 +54,104 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+def _normalise_tool_ids(messages: Any) -> Any:
+    """Tool-use ids the client echoes back (from an earlier answer) become ``toolu_#1``, ``toolu_#2``… in order
+    of appearance, in the tool_use blocks and in every ``tool_use_id`` that refers to them."""
+    if not isinstance(messages, list):
+        return messages
+    names: dict[str, str] = {}
+
+    def rename(value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {k: rename(v) for k, v in value.items()}
+            if out.get("type") in _ID_KEYS and isinstance(out.get("id"), str):
+                out["id"] = names.setdefault(out["id"], f"toolu_#{len(names) + 1}")
+            if isinstance(out.get("tool_use_id"), str):
+                out["tool_use_id"] = names.setdefault(out["tool_use_id"], f"toolu_#{len(names) + 1}")
+            return out
+        if isinstance(value, list):
+            return [rename(v) for v in value]
+        return value
+
+    return rename(messages)
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """Which parts of a request decide the recording that answers it.
+
+    - ``exact`` (default): everything but header noise, key order, null values and the fields in
+      ``NOISE_FIELDS`` (``stream``, ``metadata``…), with echoed tool-use ids normalised;
+    - ``ignore_fields``: the same, less the top-level fields listed in ``ignore``;
+    - ``last_user_message``: the model and the last user message only;
+    - ``model_only``: the model only.
+    Chosen per recording set with a ``recording-set.yaml`` (``matcher:``, ``ignore:``) in its directory.
+    """
+
+    kind: str = "exact"
+    ignore: tuple[str, ...] = ()
+
+    def view(self, body: Any) -> Any:
+        canonical = _canonical(body)
+        if not isinstance(canonical, dict):
+            return canonical
+        if self.kind == "model_only":
+            return {"model": canonical.get("model")}
+        messages = _normalise_tool_ids(canonical.get("messages"))
+        if self.kind == "last_user_message":
+            users = [m for m in messages or [] if isinstance(m, dict) and m.get("role") == "user"]
+            return {"model": canonical.get("model"), "last_user": users[-1] if users else None}
+        dropped = set(NOISE_FIELDS) | (set(self.ignore) if self.kind == "ignore_fields" else set())
+        view = {k: v for k, v in canonical.items() if k not in dropped}
+        if "messages" in view:
+            view["messages"] = messages
+        return view
+
+    def key(self, method: str, path: str, body: Any) -> str:
+        data = orjson.dumps([method.upper(), path, self.view(body)], option=orjson.OPT_SORT_KEYS)
+        return hashlib.sha256(data).hexdigest()
+
+
+EXACT = Matcher()
+
+
 def match_key(method: str, path: str, body: Any) -> str:
-    canonical = _canonical(body)
-    if isinstance(canonical, dict):
-        canonical.pop("stream", None)
-    data = orjson.dumps([method.upper(), path, canonical], option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(data).hexdigest()
+    """The exact matcher's key: what a recording file stores as ``request.match_key``."""
+    return EXACT.key(method, path, body)
+
+
+def load_matcher(directory: Path) -> Matcher:
+    path = directory / SET_FILE
+    if not path.exists():
+        return EXACT
+    data = load_document(path, path.read_text(encoding="utf-8")) or {}
+    kind = data.get("matcher", "exact") if isinstance(data, dict) else None
+    if kind not in MATCHERS:
+        raise RecordingError(f"{path}: matcher: {kind!r} is not one of {', '.join(MATCHERS)}")
+    ignore = data.get("ignore") or []
+    if not isinstance(ignore, list) or not all(isinstance(f, str) for f in ignore):
+        raise RecordingError(f"{path}: ignore: expected a list of top-level field names")
+    return Matcher(kind, tuple(ignore))
+
+
+def differing_fields(a: Any, b: Any, prefix: str = "") -> list[str]:
+    """Dotted paths where two canonical request views differ (first difference inside lists)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[str] = []
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                out += (
+                    differing_fields(a.get(key), b.get(key), f"{prefix}{key}.")
+                    if key in a and key in b
+                    else [prefix + key]
+                )
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            if x != y:
+                return differing_fields(x, y, f"{prefix}{i}.")
+        return [prefix.rstrip(".") + f" (length {len(a)} vs {len(b)})"] if len(a) != len(b) else []
+    return [prefix.rstrip(".")] if a != b else []
 
 
 @dataclass(frozen=True)
@@ -153,7 +251,9 @@ class RecordingStore:
         self.redactor = redactor or Redactor()
         self.skipped: list[str] = []
         self._by_key: dict[str, Recording] = {}
+        self.matcher = EXACT
         if directory is not None and directory.exists():
+            self.matcher = load_matcher(directory)
             self._load(directory, skip_bad, cache_dir)
 
     def _load(self, directory: Path, skip_bad: bool, cache_dir: Path | None) -> None:
@@ -167,6 +267,8 @@ class RecordingStore:
         old_index = _read_index(index_path)
         new_index: dict[str, Any] = {}
         for path in sorted(directory.rglob("*.yaml")):
+            if path.name == SET_FILE:
+                continue
             try:
                 stat = path.stat()
                 stamp = [stat.st_mtime_ns, stat.st_size]
@@ -185,7 +287,7 @@ class RecordingStore:
                     raise RecordingError(message) from None
                 self.skipped.append(message)
                 continue
-            self._by_key[recording.key] = recording
+            self.add(recording)
         changed = new_index.keys() != old_index.keys() or any(
             old_index[k][0] != v[0] for k, v in new_index.items()
         )
@@ -198,15 +300,32 @@ class RecordingStore:
     def find(self, method: str, path: str, body: Any) -> Recording | None:
         if not self._by_key:
             return None
-        return self._by_key.get(match_key(method, path, self.redactor.apply(body)))
+        return self._by_key.get(self.matcher.key(method, path, self.redactor.apply(body)))
+
+    def closest(self, method: str, path: str, body: Any, count: int = 3) -> list[tuple[Recording, list[str]]]:
+        """The recordings nearest to a request that matched none, with the fields that differ (for the miss error)."""
+        wanted = self.matcher.view(self.redactor.apply(body))
+        scored = []
+        for recording in self._by_key.values():
+            if recording.method == method.upper() and recording.request_path == path:
+                fields = differing_fields(wanted, self.matcher.view(recording.request_body))
+                scored.append((len(fields), str(recording.path), recording, fields))
+        scored.sort(key=lambda item: (item[0], item[1]))
+        return [(recording, fields) for _, _, recording, fields in scored[:count]]
 
     def add(self, recording: Recording) -> None:
-        self._by_key[recording.key] = recording
+        key = (
+            recording.key
+            if self.matcher is EXACT
+            else self.matcher.key(recording.method, recording.request_path, recording.request_body)
+        )
+        self._by_key[key] = recording
 
     def replace_with(self, other: RecordingStore) -> None:
         """Take over another store's recordings (a reload), keeping this object in place."""
         self._by_key = other._by_key
         self.skipped = other.skipped
+        self.matcher = other.matcher
 
     def all(self) -> list[Recording]:
         return list(self._by_key.values())
