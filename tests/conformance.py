@@ -54,6 +54,16 @@ class ResponseConformance:
             raise AssertionError(f"no schema reference under {key!r} in {schema}")
         return str(ref).rsplit("/", 1)[-1]
 
+    def check_response(self, response: Any) -> None:
+        """Check an httpx/httpx2 response (already read) against the operation it answered."""
+        self.check(
+            response.request.method,
+            response.request.url.path,
+            response.status_code,
+            response.headers.get("content-type", ""),
+            response.content,
+        )
+
     def check(self, method: str, path: str, status: int, content_type: str, body: bytes) -> None:
         """Raise AssertionError naming the schema and the problem when the answer does not conform."""
         spec = self._response_spec(method, path, status)

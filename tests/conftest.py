@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
@@ -89,6 +90,15 @@ def conformance(contract: Contract) -> ResponseConformance:
     return ResponseConformance(contract)
 
 
+def _sdk_options(server: Server) -> dict[str, Any]:
+    return {
+        "base_url": server.base_url,
+        "api_key": "sk-ant-test",
+        "_strict_response_validation": True,
+        "max_retries": 0,
+    }
+
+
 @pytest.fixture()
 def client(mock_server: Server, conformance: ResponseConformance):  # type: ignore[no-untyped-def]
     """The newest SDK, strict; every answer it receives is also checked against the spec."""
@@ -96,46 +106,23 @@ def client(mock_server: Server, conformance: ResponseConformance):  # type: igno
 
     def check(response: httpx2.Response) -> None:
         response.read()
-        conformance.check(
-            response.request.method,
-            response.request.url.path,
-            response.status_code,
-            response.headers.get("content-type", ""),
-            response.content,
-        )
+        conformance.check_response(response)
 
     http = httpx2.Client(event_hooks={"response": [check]})
-    return anthropic.Anthropic(
-        base_url=mock_server.base_url,
-        api_key="sk-ant-test",
-        _strict_response_validation=True,
-        max_retries=0,
-        http_client=http,
-    )
+    return anthropic.Anthropic(**_sdk_options(mock_server), http_client=http)
 
 
 @pytest.fixture()
 def async_client(mock_server: Server, conformance: ResponseConformance):  # type: ignore[no-untyped-def]
+    """The async SDK, strict, with the same spec check on every answer."""
     import anthropic
 
     async def check(response: httpx2.Response) -> None:
         await response.aread()
-        conformance.check(
-            response.request.method,
-            response.request.url.path,
-            response.status_code,
-            response.headers.get("content-type", ""),
-            response.content,
-        )
+        conformance.check_response(response)
 
     http = httpx2.AsyncClient(event_hooks={"response": [check]})
-    return anthropic.AsyncAnthropic(
-        base_url=mock_server.base_url,
-        api_key="sk-ant-test",
-        _strict_response_validation=True,
-        max_retries=0,
-        http_client=http,
-    )
+    return anthropic.AsyncAnthropic(**_sdk_options(mock_server), http_client=http)
 
 
 _CONFORMANCE: list[ResponseConformance] = []
@@ -164,11 +151,5 @@ def raw_post(
     if check:
         if not _CONFORMANCE:
             _CONFORMANCE.append(ResponseConformance(Contract(SPEC)))
-        _CONFORMANCE[0].check(
-            "POST",
-            httpx2.URL(path).path,
-            response.status_code,
-            response.headers.get("content-type", ""),
-            response.content,
-        )
+        _CONFORMANCE[0].check_response(response)
     return response
