@@ -33,7 +33,7 @@ class BatchRoutes:
                 item_error = p.contract.validators["MessageBatchRequest"].error(item)
                 if item_error is None:
                     continue
-                if not item_error.startswith("params"):
+                if not item_error.startswith("params."):  # the envelope itself is wrong (e.g. no params)
                     raise invalid(f"requests.{i}.{item_error}")
                 pre_errors[i] = self._errored(invalid(item_error.removeprefix("params.")))
             if not pre_errors:
