@@ -391,5 +391,7 @@ def test_batch_request_without_params_is_a_400(mock_server: Server) -> None:
     response = raw_post(mock_server, "/v1/messages/batches", {"requests": [{"custom_id": "a"}]})
     assert_error(response, 400, "invalid_request_error", "requests.0.params: Field required")
     bad_params = {"requests": [{"custom_id": "a", "params": {"model": MODEL, "messages": HI}}]}
-    accepted = raw_post(mock_server, "/v1/messages/batches", bad_params)  # bad params: an errored result later
+    accepted = raw_post(
+        mock_server, "/v1/messages/batches", bad_params
+    )  # bad params: an errored result later
     assert accepted.status_code == 200
