@@ -11,13 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 CANCEL_DELAY_S = 0.5
-RETENTION = timedelta(days=29)
 
 BatchAnswer = Callable[[dict[str, Any]], dict[str, Any]]  # params -> result object (succeeded / errored)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +54,7 @@ class MockConfig:
     redact: tuple[str, ...] = ()  # "email", "phone" or regular expressions
     # Recorded streams replay with their recorded timing, or paced by the model's profile, or at once.
     replay_timing: str = "recorded"
-    seed: str = ""
     access_log: bool = False
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _choice("validation", self.validation, VALIDATION_MODES)

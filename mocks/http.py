@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-import orjson
-
 from .errors import ApiError
 from .pacing import sleep_until
 from .sse import Event, encode_event
@@ -95,12 +93,6 @@ async def send_bytes(
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-async def send_json(
-    send: Send, status: int, payload: Any, request_id: str, org_id: str, extra: Iterable[tuple[str, str]] = ()
-) -> None:
-    await send_bytes(send, status, orjson.dumps(payload), "application/json", request_id, org_id, extra)
 
 
 async def send_stream(
