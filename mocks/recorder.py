@@ -34,6 +34,7 @@ from .recordings import (
     recording_document,
     write_atomically,
 )
+from .sse import parse_sse
 
 log = logging.getLogger("mockclaude.recorder")
 
@@ -143,22 +144,14 @@ class Recorder:
 
 def _take_events(buffer: bytes, at_ms: float, events: list[RecordedEvent]) -> tuple[bytes, bool]:
     """Move every complete SSE event out of ``buffer`` into ``events``; True once the stream has ended."""
+    complete, separator, rest = buffer.replace(b"\r\n", b"\n").rpartition(b"\n\n")
+    if not separator:
+        return buffer, False
     done = False
-    buffer = buffer.replace(b"\r\n", b"\n")
-    while b"\n\n" in buffer:
-        raw, buffer = buffer.split(b"\n\n", 1)
-        name, data = "", []
-        for line in raw.decode("utf-8", "replace").split("\n"):
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].removeprefix(" "))
-        if not data:
-            continue
-        payload = orjson.loads("\n".join(data))
-        events.append(RecordedEvent(at_ms, name or str(payload.get("type")), payload))
+    for name, data in parse_sse(complete):
+        events.append(RecordedEvent(at_ms, name or str(data.get("type")), data))
         done = done or name in ("message_stop", "error")
-    return buffer, done
+    return rest, done
 
 
 def _slug(body: Any) -> str:

@@ -22,8 +22,6 @@ A bad file is refused with its path and the field at fault.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ from .catalog import LatencyProfile
 from .errors import ERROR_TYPES
 from .ids import seeded_id
 from .recordings import match_key
+from .synthesis import sign, tool_results, tool_use_tokens
 from .tokens import content_blocks, text_tokens
 
 _WHEN_KEYS = {"model", "last_user", "tools", "has_tool_result", "json", "headers"}
@@ -64,7 +63,7 @@ class Rule:
             offered = {t.get("name") for t in body.get("tools") or []}
             if not set(when["tools"]) <= offered:
                 return False
-        if "has_tool_result" in when and bool(last_tool_results(messages)) != bool(when["has_tool_result"]):
+        if "has_tool_result" in when and bool(tool_results(messages)) != bool(when["has_tool_result"]):
             return False
         if "last_user" in when and not _text_matches(when["last_user"], last_user_text(messages)):
             return False
@@ -89,20 +88,6 @@ def last_user_text(messages: list[dict[str, Any]]) -> str:
             if text:
                 return text
     return ""
-
-
-def last_tool_results(messages: list[dict[str, Any]]) -> list[str]:
-    if not messages or messages[-1].get("role") != "user":
-        return []
-    out = []
-    for block in content_blocks(messages[-1].get("content")):
-        if isinstance(block, dict) and block.get("type") == "tool_result":
-            content = block.get("content")
-            if isinstance(content, str):
-                out.append(content)
-            else:
-                out.append(" ".join(str(b.get("text", "")) for b in content or [] if isinstance(b, dict)))
-    return out
 
 
 def _text_matches(spec: dict[str, str], text: str) -> bool:
@@ -131,15 +116,15 @@ def build_message(
     """The Message a rule answer describes."""
     seed = match_key("POST", "/v1/messages", body).encode()
     messages = body.get("messages") or []
-    fill = {"last_user": last_user_text(messages), "tool_result": "; ".join(last_tool_results(messages))}
+    fill = {
+        "last_user": last_user_text(messages),
+        "tool_result": "; ".join(text for _, text, _ in tool_results(messages)),
+    }
     content: list[dict[str, Any]] = []
     output = 0
     if answer.get("thinking"):
         thought = str(answer["thinking"])
-        signature = base64.b64encode(
-            hashlib.blake2b(thought.encode() + seed, digest_size=48).digest()
-        ).decode()
-        content.append({"type": "thinking", "thinking": thought, "signature": signature})
+        content.append({"type": "thinking", "thinking": thought, "signature": sign(thought, seed)})
         output += text_tokens(thought)
     if answer.get("text"):
         text = str(answer["text"]).format_map(fill)
@@ -153,7 +138,7 @@ def build_message(
             "input": call.get("input") or {},
         }
         content.append(block)
-        output += 4 + text_tokens(str(call["name"])) + text_tokens(str(block["input"]))
+        output += tool_use_tokens(block)
     stop = answer.get("stop_reason") or ("tool_use" if answer.get("tool_use") else "end_turn")
     usage = {**input_usage, "output_tokens": output, "service_tier": "standard", "inference_geo": "global"}
     usage.update(answer.get("usage") or {})

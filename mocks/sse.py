@@ -189,6 +189,6 @@ def parse_sse(raw: bytes | str) -> list[tuple[str, dict[str, Any]]]:
                 name = line[6:].strip()
             elif line.startswith("data:"):
                 data_lines.append(line[5:].removeprefix(" "))
-        if name or data_lines:
+        if data_lines:  # an event without data carries nothing (the SDK skips it too)
             out.append((name, json.loads("\n".join(data_lines))))
     return out

@@ -38,7 +38,7 @@ def _last_user(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((m for m in reversed(messages) if m.get("role") == "user"), None)
 
 
-def _tool_results(messages: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
+def tool_results(messages: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
     """(tool name, result text, is_error) for the tool_result blocks of the final user turn."""
     if not messages or messages[-1].get("role") != "user":
         return []
@@ -86,13 +86,11 @@ def synthesize(
         limit = (body.get("thinking") or {}).get("budget_tokens") or budget
         thought, thinking_tokens = _cut(thought, min(budget, int(limit)))
         omitted = (body.get("thinking") or {}).get("display") == "omitted"
-        signature = base64.b64encode(
-            hashlib.blake2b(thought.encode() + seed_bytes, digest_size=48).digest()
-        ).decode()
+        signature = sign(thought, seed_bytes)
         blocks.append({"type": "thinking", "thinking": "" if omitted else thought, "signature": signature})
         budget -= thinking_tokens
 
-    results = _tool_results(messages)
+    results = tool_results(messages)
     calls = [] if results else choose_tools(body.get("tools") or [], body.get("tool_choice"), user_text)
     forced = (body.get("tool_choice") or {}).get("type") in ("any", "tool")
     if results:
@@ -150,6 +148,11 @@ def synthesize(
         "stop_details": None,
         "usage": usage,
     }
+
+
+def sign(thought: str, seed: bytes) -> str:
+    """A thinking block's signature: opaque, stable for the same thought and request."""
+    return base64.b64encode(hashlib.blake2b(thought.encode() + seed, digest_size=48).digest()).decode()
 
 
 def tool_use_tokens(block: dict[str, Any]) -> int:
