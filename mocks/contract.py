@@ -8,6 +8,7 @@ paths, union variants named by their ``type``, e.g. ``tools.0.custom.name: Strin
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import marshal
@@ -24,6 +25,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from . import yamlio
+from .files import write_atomically
 
 SPEC_URI = "urn:mockclaude:openapi"
 _FORMATS = {"date-time": r"^\d{4}-\d\d-\d\dT"}
@@ -217,13 +219,8 @@ def _compiled_validator(
         )
         code = compile(source, f"<validator {name}>", "exec")
         if cached is not None:
-            try:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                temp = cached.with_suffix(f".{os.getpid()}.tmp")
-                temp.write_bytes(marshal.dumps(code))
-                os.replace(temp, cached)
-            except OSError:
-                pass  # no cache then: only start-up is slower
+            with contextlib.suppress(OSError):  # no cache then: only start-up is slower
+                write_atomically(cached, marshal.dumps(code))
     namespace: dict[str, Any] = {}
     exec(code, namespace)
     validate = namespace["validate"]

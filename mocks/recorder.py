@@ -32,7 +32,7 @@ from .recordings import (
     RecordingStore,
     parse_recording,
     recording_document,
-    write_atomically,
+    write_recording,
 )
 from .sse import parse_sse
 
@@ -130,7 +130,7 @@ class Recorder:
             spec_sha256=self.spec_sha256,
         )
         key = document["request"]["match_key"]
-        path = write_atomically(
+        path = write_recording(
             self.directory, f"{_slug(document['request']['body'])}-{key[:12]}.yaml", document
         )
         recording: Recording = parse_recording(path, path.read_text(encoding="utf-8"))

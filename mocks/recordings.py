@@ -17,9 +17,8 @@ a file: only the headers named in ``KEPT_REQUEST_HEADERS``/``KEPT_RESPONSE_HEADE
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 import orjson
 
 from . import yamlio
+from .files import write_atomically
 from .redaction import Redactor
 
 FORMAT = "mockclaude-recording/1"
@@ -351,13 +351,8 @@ def _read_index(path: Path | None) -> dict[str, Any]:
 def _write_index(path: Path | None, index: dict[str, Any]) -> None:
     if path is None:
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(f".{os.getpid()}.tmp")
-        temp.write_bytes(orjson.dumps(index))
-        os.replace(temp, path)
-    except (OSError, TypeError):
-        pass  # not cacheable (or no room): the next start parses again
+    with contextlib.suppress(OSError, TypeError):  # not cacheable (or no room): the next start parses again
+        write_atomically(path, orjson.dumps(index))
 
 
 def recording_document(
@@ -400,18 +395,6 @@ def recording_document(
     }
 
 
-def write_atomically(directory: Path, name: str, document: dict[str, Any]) -> Path:
-    """Write ``document`` as ``directory/name`` via a temporary file and a rename: never a partial file."""
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / name
-    fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            yamlio.dump(document, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return target
+def write_recording(directory: Path, name: str, document: dict[str, Any]) -> Path:
+    """Write a recording document as ``directory/name``, atomically and durably: never a partial file."""
+    return write_atomically(directory / name, yamlio.dumps(document).encode("utf-8"), durable=True)

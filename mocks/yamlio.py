@@ -17,3 +17,7 @@ def load(text: str) -> Any:
 
 def dump(document: Any, stream: TextIO) -> None:
     yaml.dump(document, stream, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+
+
+def dumps(document: Any) -> str:
+    return str(yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110))
