@@ -45,6 +45,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from mockproc import launch_mock
+
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 PATH = "/v1/messages"
@@ -320,29 +322,9 @@ def bench_reference(bench: Any, args: argparse.Namespace, name: str, outdir: pat
 def start_mock(
     args: argparse.Namespace, port: int, rundir: pathlib.Path
 ) -> tuple[subprocess.Popen[bytes], Any, float]:
-    argv = [
-        sys.executable,
-        "-m",
-        "mockclaude",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--latency",
-        "instant",
-        *args.mock_args.split(),
-    ]
     log = open(rundir / "server.log", "wb")  # noqa: SIM115 (closed by bench.stop)
     t0 = time.monotonic()
-    proc = subprocess.Popen(
-        argv,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        cwd=str(REPO),
-        start_new_session=True,
-    )
+    proc = launch_mock(port, "instant", args.mock_args, log)
     while time.monotonic() - t0 < 60 and proc.poll() is None:
         try:
             if post(port, STORED_BODY, timeout=2.0)[0] == 200:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
+from mockproc import launch_mock
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -327,28 +328,8 @@ def free_port() -> int:
 
 def start_mock(args: argparse.Namespace, logfile: pathlib.Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "mockclaude",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--latency",
-        args.latency,
-        *args.mock_args.split(),
-    ]
     log = open(logfile, "wb")  # noqa: SIM115 (the server's lifetime)
-    proc = subprocess.Popen(
-        argv,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        cwd=str(REPO),
-        start_new_session=True,
-    )
+    proc = launch_mock(port, args.latency, args.mock_args, log)
     url = f"http://127.0.0.1:{port}/v1/messages"
     body = json.dumps(make_body("simple", "ready?", False, 0)).encode()
     t0 = time.monotonic()
