@@ -164,3 +164,16 @@ def inline_schema(doc: JSON, schema: JSON, *, _stack: tuple[str, ...] = ()) -> J
         else:
             out[key] = inline_schema(doc, value, _stack=_stack)
     return out
+
+
+# The smallest Message the SDK's strict validation accepts; tests remove a field from a copy to see it rejected.
+MINIMAL_MESSAGE: dict[str, Any] = {
+    "id": "msg_01",
+    "type": "message",
+    "role": "assistant",
+    "model": "claude-haiku-4-5",
+    "content": [{"type": "text", "text": "Hi"}],
+    "stop_reason": "end_turn",
+    "stop_sequence": None,
+    "usage": {"input_tokens": 3, "output_tokens": 1},
+}

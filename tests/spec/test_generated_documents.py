@@ -31,7 +31,7 @@ from drift_roots import ROOTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
-from spec_tools import component_schemas, inline_schema, load_spec, schema_name_of_ref
+from spec_tools import MINIMAL_MESSAGE, component_schemas, inline_schema, load_spec, schema_name_of_ref
 
 hypothesis_compat.install()  # hypothesis-jsonschema 0.23.1 vs the installed Hypothesis, see that module
 
@@ -205,16 +205,7 @@ def test_generation_covers_every_variant() -> None:
         assert set(union_members(union)) <= names
 
 
-VALID_MESSAGE = {
-    "id": "msg_01",
-    "type": "message",
-    "role": "assistant",
-    "model": "claude-haiku-4-5",
-    "content": [{"type": "text", "text": "Hi"}],
-    "stop_reason": "end_turn",
-    "stop_sequence": None,
-    "usage": {"input_tokens": 3, "output_tokens": 1},
-}
+VALID_MESSAGE = MINIMAL_MESSAGE
 
 
 def test_sdk_validation_rejects_a_document_missing_a_required_field() -> None:

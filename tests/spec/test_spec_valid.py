@@ -20,6 +20,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from spec_tools import (
+    MINIMAL_MESSAGE,
     component_schemas,
     escape_pointer_token,
     iter_operations,
@@ -394,18 +395,7 @@ def test_sse_checks_accept_a_good_stream_and_reject_broken_ones() -> None:
 
 def test_example_check_rejects_a_wrong_example() -> None:
     """A Message example without `usage` (required by the SDK) fails the schema check."""
-    message = {
-        "id": "msg_1",
-        "type": "message",
-        "role": "assistant",
-        "model": "claude-haiku-4-5",
-        "content": [{"type": "text", "text": "Hi"}],
-        "stop_reason": "end_turn",
-        "stop_sequence": None,
-        "stop_details": None,
-        "container": None,
-        "usage": {"input_tokens": 3, "output_tokens": 1},
-    }
+    message = {**MINIMAL_MESSAGE, "stop_details": None, "container": None}
     assert schema_errors(DOC, "/components/schemas/Message", message) == []
     del message["usage"]
     assert schema_errors(DOC, "/components/schemas/Message", message) != []
