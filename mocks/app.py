@@ -15,17 +15,34 @@ from typing import Any
 
 import orjson
 
+from .admin import AdminRoutes
 from .batch_routes import BatchRoutes
 from .catalog import ModelCatalog
 from .config import MockConfig
 from .contract import Contract
 from .errors import ApiError, invalid, not_found
-from .http import Receive, Request, Scope, Send, headers_of, parse_query, read_body, send_bytes, send_stream
+from .faults import Fault, FaultBook
+from .faults import load_rules as load_fault_rules
+from .http import (
+    Receive,
+    Request,
+    Scope,
+    Send,
+    headers_of,
+    parse_query,
+    read_body,
+    send_bytes,
+    send_faulted,
+    send_stream,
+)
+from .journal import Journal, Outcome
 from .messages import MessageRoutes
 from .model_routes import ModelRoutes
 from .pacing import sleep_until
 from .pipeline import Handler, Pipeline, Reply
 from .reloading import ContentWatcher
+from .sse import accumulate, encode_event, parse_sse
+from .stats import Stats
 
 log = logging.getLogger("mockclaude")
 
@@ -33,11 +50,17 @@ log = logging.getLogger("mockclaude")
 class MockApp:
     def __init__(self, config: MockConfig, contract: Contract, catalog: ModelCatalog) -> None:
         self.config = config
+        self.catalog = catalog
         self.pipeline = Pipeline(config, contract, catalog)
+        self.limiter = self.pipeline.limiter
+        self.faults = FaultBook(load_fault_rules(config.faults, config.faults_file))
+        self.stats = Stats()
+        self.journal = Journal(config.journal_size)
         self.watcher = ContentWatcher(config, self.pipeline.recordings, self.pipeline.rules)
         self.messages = MessageRoutes(self.pipeline, self.watcher)
         self.batches = BatchRoutes(self.pipeline)
         self.models = ModelRoutes(catalog)
+        self.admin = AdminRoutes(self)
         self.versions = _header_enum(contract.document, "anthropic-version")
         batch_path = r"/v1/messages/batches/(?P<batch_id>[^/]+)"
         self._routes: list[tuple[str, re.Pattern[str], Handler, int]] = []
@@ -52,7 +75,7 @@ class MockApp:
             ("GET", batch_path + "/results", self.batches.results),
             ("GET", "/v1/models", self.models.list),
             ("GET", r"/v1/models/(?P<model_id>[^/]+)", self.models.retrieve),
-            ("POST", "/_mock/reload", self.mock_reload),
+            *self.admin.routes(),
         ):
             limit = config.max_batch_body_bytes if handler == self.batches.create else config.max_body_bytes
             self._routes.append((method, re.compile(pattern + "$"), handler, limit))
@@ -64,6 +87,7 @@ class MockApp:
             return
         if scope["type"] != "http":
             return
+        client = scope.get("client")
         request = Request(
             method=scope["method"],
             path=scope["path"],
@@ -71,40 +95,130 @@ class MockApp:
             headers=headers_of(scope),
             body=b"",
             request_id=self.pipeline.ids.new("req"),
+            client=client[0] if client else None,
         )
         if self.config.latency != "instant":
             # Let every request that arrived together take its start time before any is processed,
             # so one request's processing is not charged to the next one's time to first token.
             await asyncio.sleep(0)
+        admin = request.path.startswith("/_mock/")
+        fault: Fault | None = None
         try:
             handler, params, limit = self._route(request)
             request.body = await read_body(receive, limit)
-            self._check_headers(request)
+            if admin:
+                self.admin.check_access(request, request.client)
+            else:
+                self._check_headers(request)
+                fault = self.faults.select(request.path, self._model_name(request), request.headers)
+                error = fault.error() if fault is not None else None
+                if error is not None:
+                    raise error
             reply = handler(request, params)
         except ApiError as error:
-            reply = Reply(status=error.status, payload=error.envelope(request.request_id))
+            reply = Reply(
+                status=error.status, payload=error.envelope(request.request_id), headers=error.headers
+            )
         except Exception:
             log.exception("internal error on %s %s", request.method, request.path)
             internal = ApiError(500, "internal error in the mock; see the server log", invented=True)
             reply = Reply(status=500, payload=internal.envelope(request.request_id))
-        await self._render(reply, request, send)
+        if admin:
+            await self._render(reply, request, send, None)
+            return
+        outcome, entry = self._observe(request, reply, fault)
+        try:
+            outcome.cut = await self._render(reply, request, send, fault)
+        finally:
+            self._finish(request, reply, outcome, entry)
 
-    async def _render(self, reply: Reply, request: Request, send: Send) -> None:
+    # -- bookkeeping: stats, journal, rate-limit settlement ----------------------------------------------
+    def _observe(self, request: Request, reply: Reply, fault: Fault | None) -> tuple[Outcome, dict[str, Any]]:
+        streaming = reply.events is not None or reply.content_type.startswith("text/event-stream")
+        if fault is not None and fault.status is None and not streaming and fault.error_after is not None:
+            fault = None  # a mid-stream error has nothing to cut in a JSON answer
+        error_type = None
+        if reply.status >= 400 and isinstance(reply.payload, dict):
+            error_type = (reply.payload.get("error") or {}).get("type")
+        cost = 0.0
+        if reply.usage and reply.model:
+            model = self.catalog.usable(reply.model)
+            cost = model.price.cost(reply.usage) if model is not None else 0.0
+        outcome = Outcome(
+            request_id=request.request_id,
+            method=request.method,
+            path=request.path,
+            status=reply.status,
+            started=time.time() - (time.monotonic() - request.started),
+            model=reply.model,
+            usage=reply.usage,
+            cost_usd=cost,
+            origin=reply.origin,
+            error_type=error_type,
+            fault=fault.kind if fault is not None else None,
+            stream=streaming,
+        )
+        self.stats.started()
+        self.stats.observe(outcome)
+        answer = reply.payload if reply.payload is not None else _summary(reply)
+        return outcome, self.journal.add(outcome, request.headers, request.body, answer)
+
+    def _finish(self, request: Request, reply: Reply, outcome: Outcome, entry: dict[str, Any]) -> None:
+        self.stats.finished(outcome)
+        entry["cut"] = outcome.cut
+        entry["duration_ms"] = round((time.monotonic() - request.started) * 1000, 3)
+        if reply.admission is not None and self.limiter is not None:
+            usage = reply.usage or {}
+            counted = (usage.get("input_tokens") or 0) + (usage.get("cache_creation_input_tokens") or 0)
+            self.limiter.settle(reply.admission, counted, usage.get("output_tokens") or 0)
+
+    def _model_name(self, request: Request) -> str | None:
+        """The body's model, read only when some fault rule matches on it."""
+        if not self.faults.needs_model or not request.body:
+            return None
+        try:
+            body = orjson.loads(request.body)
+        except orjson.JSONDecodeError:
+            return None
+        name = body.get("model") if isinstance(body, dict) else None
+        if not isinstance(name, str):
+            return None
+        model = self.catalog.usable(name)
+        return model.id if model is not None and name not in (model.id, *model.aliases) else name
+
+    def reset(self) -> None:
+        """Back to the start-up state: stats, journal, armed faults, rate-limit buckets, batches, caches."""
+        self.stats.reset()
+        self.journal.clear()
+        self.faults.reset()
+        if self.limiter is not None:
+            self.limiter.reset()
+        self.batches.store.clear()
+        self.pipeline.prompt_cache.clear()
+        self.messages.forget()
+
+    # -- rendering ---------------------------------------------------------------------------------------
+    async def _render(self, reply: Reply, request: Request, send: Send, fault: Fault | None) -> str | None:
+        """Send the answer; returns how a fault cut it ("error_event", "drop") or None."""
         org = self.config.organization_id
-        extra = _retry_headers(reply.status)
+        extra = _retry_headers(reply.status, reply.headers)
         recorder = self.pipeline.recorder
         if reply.forward is not None and recorder is not None:
             await recorder.forward(request, reply.forward, send)
-            return
+            return None
+        if fault is not None and fault.status is None:
+            return await send_faulted(reply, request, send, fault, org, extra)
         if reply.events is not None:
+            chunks = [encode_event(e) for e in reply.events]
             await send_stream(
-                send, reply.events, reply.offsets or [], request.started, request.request_id, org, extra
+                send, chunks, reply.offsets or [], request.started, request.request_id, org, extra
             )
-            return
+            return None
         if reply.delay:
             await sleep_until(request.started + reply.delay)
         body = reply.body if reply.body is not None else orjson.dumps(reply.payload)
         await send_bytes(send, reply.status, body, reply.content_type, request.request_id, org, extra)
+        return None
 
     def _route(self, request: Request) -> tuple[Handler, dict[str, str], int]:
         allowed = False
@@ -119,14 +233,13 @@ class MockApp:
         raise not_found("Not Found")
 
     def _check_headers(self, request: Request) -> None:
-        if request.path.startswith("/_mock/"):
-            return  # the mock's own admin routes are not the API's
         headers = request.headers
+        key = headers.get("x-api-key")
+        auth = headers.get("authorization", "")
+        if key is None and auth.lower().startswith("bearer "):
+            key = auth[7:].strip()
+        request.api_key = key or ""
         if self.config.api_keys:
-            key = headers.get("x-api-key")
-            auth = headers.get("authorization", "")
-            if key is None and auth.lower().startswith("bearer "):
-                key = auth[7:].strip()
             if not key:
                 raise ApiError(401, "x-api-key header is required")
             if key not in self.config.api_keys:
@@ -137,19 +250,31 @@ class MockApp:
         if self.versions and version not in self.versions:
             raise invalid(f'anthropic-version: "{version}" is not a valid version')
 
-    # -- the mock's own routes -------------------------------------------------------------------------
-    def mock_reload(self, request: Request, params: dict[str, str]) -> Reply:
-        result = self.watcher.reload()
-        if not result["reloaded"]:
-            raise ApiError(400, str(result["error"]), invented=True)
-        return Reply(payload=result)
 
-
-def _retry_headers(status: int) -> tuple[tuple[str, str], ...]:
-    if status < 400:
-        return ()
+def _retry_headers(status: int, headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """The reply's own headers plus ``x-should-retry`` on errors, as the API sends it (unless set)."""
+    if status < 400 or any(name == "x-should-retry" for name, _ in headers):
+        return headers
     retry = status in (408, 409, 429) or status >= 500
-    return (("x-should-retry", "true" if retry else "false"),)
+    return (*headers, ("x-should-retry", "true" if retry else "false"))
+
+
+def _summary(reply: Reply) -> dict[str, Any]:
+    """What the journal keeps of an answer that is not a JSON payload."""
+    if reply.events is not None:
+        return {
+            "stream": True,
+            "events": len(reply.events),
+            "message": accumulate([e.data for e in reply.events]),
+        }
+    size = len(reply.body) if reply.body is not None else 0
+    if reply.content_type.startswith("text/event-stream") and reply.body is not None:
+        return {
+            "stream": True,
+            "bytes": size,
+            "message": accumulate([data for _, data in parse_sse(reply.body)]),
+        }
+    return {"content_type": reply.content_type, "bytes": size}
 
 
 def _header_enum(document: dict[str, Any], name: str) -> tuple[str, ...]:

@@ -86,6 +86,9 @@ class BatchStore:
     def delete(self, batch: Batch) -> None:
         del self._batches[batch.id]
 
+    def clear(self) -> None:
+        self._batches.clear()
+
     def is_ended(self, batch: Batch) -> bool:
         return batch.status(self._clock()) == "ended"
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .config import LATENCY_CHOICES, VALIDATION_MODES, ConfigError, MockConfig, load_config
+from .errors import ApiError
 
 _DEFAULTS = MockConfig()
 
@@ -119,6 +120,25 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--answer-cache-size", type=int, help="identical requests answered from memory (default 4096; 0 off)"
     )
+    parser.add_argument(
+        "--fault",
+        dest="faults",
+        action="append",
+        help="a fault rule, e.g. '529; probability=0.1' or '429; every_s=60; for_s=10' (repeatable; see README 'Faults')",
+    )
+    parser.add_argument("--faults", dest="faults_file", type=Path, help="a YAML file of fault rules")
+    parser.add_argument(
+        "--rate-limits",
+        help="enforce the API's rate limits: tier1..tier4 or 'rpm=N,itpm=N,otpm=N' (default off)",
+    )
+    parser.add_argument("--journal-size", type=int, help="requests kept in the journal (default 1000)")
+    parser.add_argument(
+        "--admin-remote",
+        action="store_true",
+        default=None,
+        help="let non-loopback clients use the admin API under /_mock/ (default: loopback only)",
+    )
+    parser.add_argument("--admin-token", help="require this x-mockclaude-admin-token on /_mock/ calls")
     parser.add_argument("--access-log", action="store_true", default=None, help="log every request")
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
 
@@ -128,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "verify":
         return verify_command(args.paths or [_DEFAULTS.recordings_dir], args.spec_path)
     overrides = {k: v for k, v in vars(args).items() if k not in ("command", "log_level")}
-    for key in ("api_keys", "redact"):
+    for key in ("api_keys", "redact", "faults"):
         if overrides.get(key):
             overrides[key] = tuple(overrides[key])
     try:
@@ -153,6 +173,11 @@ def verify_command(paths: Sequence[Path | None], spec_path: Path) -> int:
     return 1 if problems else 0
 
 
+class _DroppedOnPurpose(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing response."
+
+
 def serve(config: MockConfig, log_level: str = "info") -> int:
     import uvicorn
 
@@ -160,12 +185,12 @@ def serve(config: MockConfig, log_level: str = "info") -> int:
 
     try:
         app = create_app(config)
-    except (
-        OSError,
-        ValueError,
-    ) as exc:  # RecordingError and ConfigError are ValueErrors  # RecordingError and ConfigError are ValueErrors
-        print(f"mockclaude: cannot start: {exc}", file=sys.stderr)
+    except (OSError, ValueError, ApiError) as exc:  # RecordingError and ConfigError are ValueErrors
+        message = exc.message if isinstance(exc, ApiError) else str(exc)
+        print(f"mockclaude: cannot start: {message}", file=sys.stderr)
         return 2
+    # A fault that drops a connection ends a response on purpose; uvicorn would log it as an error.
+    logging.getLogger("uvicorn.error").addFilter(_DroppedOnPurpose())
     print(f"mockclaude: serving the Messages API on http://{config.host}:{config.port}", file=sys.stderr)
     uvicorn.run(
         app,

@@ -20,7 +20,7 @@ DEFAULT_RULES = Path(__file__).resolve().parent / "rules"
 VALIDATION_MODES = ("strict", "permissive")
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 REPLAY_TIMINGS = ("recorded", "profile", "instant")
-LATENCY_CHOICES = ("model", "instant", "haiku", "sonnet", "opus", "frontier")
+LATENCY_CHOICES = ("model", "instant", "haiku", "sonnet", "opus", "frontier", "steady")
 
 
 class ConfigError(ValueError):
@@ -55,6 +55,15 @@ class MockConfig:
     # Recorded streams replay with their recorded timing, or paced by the model's profile, or at once.
     replay_timing: str = "recorded"
     access_log: bool = False
+    # Faults on purpose: rule texts ("529; probability=0.1") and/or a YAML file of rules (see faults.py).
+    faults: tuple[str, ...] = ()
+    faults_file: Path | None = None
+    # Rate limits: "" = off; a preset tier (tier1..tier4) or "rpm=N,itpm=N,otpm=N".
+    rate_limits: str = ""
+    journal_size: int = 1000
+    # The admin API (/_mock/): loopback clients only unless admin_remote; a token when admin_token is set.
+    admin_remote: bool = False
+    admin_token: str = ""
 
     def __post_init__(self) -> None:
         _choice("validation", self.validation, VALIDATION_MODES)
@@ -65,6 +74,8 @@ class MockConfig:
             raise ConfigError(f"speed: {self.speed!r} must be a number greater than 0")
         if self.batch_processing_s < 0:
             raise ConfigError(f"batch_processing_s: {self.batch_processing_s!r} must be >= 0")
+        if self.journal_size < 0:
+            raise ConfigError(f"journal_size: {self.journal_size!r} must be >= 0")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port: {self.port!r} must be between 1 and 65535")
 
@@ -99,10 +110,13 @@ def _parse_env(name: str, raw: str) -> object:
     try:
         if isinstance(default, bool):
             return raw.lower() in ("1", "true", "yes", "on")
-        if isinstance(default, Path) or name in ("recordings_dir", "rules_dir"):
+        if isinstance(default, Path) or name in ("recordings_dir", "rules_dir", "faults_file"):
             return Path(raw)
         if isinstance(default, tuple):
-            return tuple(k for k in raw.split(",") if k)
+            separator = (
+                "|" if name == "faults" else ","
+            )  # MOCKCLAUDE_FAULTS="529; probability=0.1|drop_after=3"
+            return tuple(k for k in raw.split(separator) if k)
         if isinstance(default, int | float | str):
             return type(default)(raw)
     except ValueError:

@@ -31,6 +31,7 @@ class _Stored:
     answer: Answer
     encoded: dict[str, bytes] = field(default_factory=dict)
     cost: int = 0  # estimated bytes held: the key, the parsed body, the answer and its encodings
+    usage: dict[str, Any] | None = None
 
 
 class MessageRoutes:
@@ -40,7 +41,7 @@ class MessageRoutes:
         self.memo_size = pipeline.config.answer_cache_size
         self._stored: OrderedDict[bytes, _Stored] = OrderedDict()
         self._stored_bytes = 0
-        watcher.on_reload.append(self._forget)
+        watcher.on_reload.append(self.forget)
 
     def create(self, request: Request, params: dict[str, str]) -> Reply:
         p = self.pipeline
@@ -56,13 +57,21 @@ class MessageRoutes:
             p.validate("MessageCreateParams", body)
             model = p.model(body)
             p.check_rules(body, model, rules_semantic.CREATE_RULES)
+            admission = p.admit(request, body, model)
             answer = p.answer(
                 Exchange(body, model, request.headers, method=request.method, path=request.path)
             )
-            stored = _Stored(body, model, answer)
+            stored = _Stored(body, model, answer, usage=answer.usage())
             if self._keeps(request, answer):
                 self._keep(memo_key, stored)
-        return p.encode(stored.body, stored.model, stored.answer, request.request_id, stored.encoded)
+        else:
+            admission = p.admit(request, stored.body, stored.model)
+        reply = p.encode(stored.body, stored.model, stored.answer, request.request_id, stored.encoded)
+        reply.model, reply.origin = stored.model.id, stored.answer.origin
+        reply.usage = stored.usage if reply.status == 200 else None
+        if admission is not None:
+            reply.admission, reply.headers = admission, reply.headers + admission.headers
+        return reply
 
     def _keeps(self, request: Request, answer: Answer) -> bool:
         return (
@@ -81,7 +90,7 @@ class MessageRoutes:
             _, evicted = self._stored.popitem(last=False)
             self._stored_bytes -= evicted.cost
 
-    def _forget(self) -> None:
+    def forget(self) -> None:
         self._stored.clear()
         self._stored_bytes = 0
 

@@ -23,6 +23,7 @@ from .errors import ApiError, invalid, not_found
 from .http import Request
 from .ids import IdSource
 from .pacing import schedule
+from .ratelimits import Admission, LimitTable, RateLimiter
 from .recorder import Recorder, spec_digest
 from .recordings import RecordingStore
 from .redaction import Redactor
@@ -30,6 +31,7 @@ from .rules import load_rules
 from .sources import Answer, AnswerSource, Exchange, RecordingSource, RuleSource, Synthesizer
 from .sse import Event, accumulate, encode_event, message_events
 from .synthesis import conversation_seed
+from .tokens import input_tokens
 
 log = logging.getLogger("mockclaude")
 
@@ -46,6 +48,12 @@ class Reply:
     offsets: list[float] | None = None
     delay: float = 0.0
     forward: Any = None  # a parsed body to forward to the upstream (record mode)
+    headers: tuple[tuple[str, str], ...] = ()  # extra response headers (rate limits, retry-after)
+    # What stats, the journal and rate limits need to know about a Messages answer.
+    model: str | None = None
+    usage: dict[str, Any] | None = None
+    origin: str | None = None
+    admission: Admission | None = None
 
 
 Handler = Callable[[Request, dict[str, str]], Reply]
@@ -75,6 +83,9 @@ class Pipeline:
             self.rules,
             Synthesizer(self.prompt_cache),
         ]
+        self.limiter: RateLimiter | None = None
+        if config.rate_limits:
+            self.limiter = RateLimiter(LimitTable.parse(config.rate_limits), config.organization_id)
         self.recorder: Recorder | None = None
         if config.record_mode:
             directory = config.recordings_dir or Path("recordings")
@@ -110,6 +121,18 @@ class Pipeline:
     ) -> None:
         if self.config.validation == "strict":
             rules_semantic.check(body, model, rules)
+
+    def admit(self, request: Request, body: dict[str, Any], model: ModelSpec) -> Admission | None:
+        """Rate limits (when on): take this request's share of its buckets, or raise the API's 429."""
+        if self.limiter is None:
+            return None
+        return self.limiter.admit(
+            request.api_key,
+            model.line or model.id,
+            model.id,
+            input_tokens(body),
+            int(body.get("max_tokens") or 0),
+        )
 
     # -- answer and encode -----------------------------------------------------------------------------
     def answer(self, exchange: Exchange) -> Answer:

@@ -16,6 +16,7 @@ from .catalog import LatencyProfile, ModelSpec
 from .errors import ERROR_TYPES
 from .recordings import RecordedEvent, RecordingStore
 from .rules import Rule, answer_profile, build_message
+from .sse import accumulate
 from .synthesis import synthesize
 
 
@@ -42,6 +43,14 @@ class Answer:
     origin: str = "synthesis"
     reusable: bool = True  # may be kept and served again for an identical request
     profile: LatencyProfile | None = None  # its own pacing (a rule's latency), else the model's
+
+    def usage(self) -> dict[str, Any] | None:
+        if self.message is not None:
+            usage: dict[str, Any] | None = self.message.get("usage")
+            return usage
+        if self.events:
+            return accumulate([e.data for e in self.events]).get("usage")
+        return None
 
 
 class AnswerSource(Protocol):

@@ -1,0 +1,189 @@
+"""The mock inside a test suite: one app, reached in-process (no port) or through a live loopback server.
+
+:class:`MockClaude` builds the app from a :class:`~mockclaude.config.MockConfig` and runs it on its own
+event-loop thread; ``client()`` and ``async_client()`` are official SDK clients wired to it through an
+in-process transport of the HTTP library the installed SDK uses; ``serve()`` puts the same app (same
+journal, faults, prompt cache) on a free port of 127.0.0.1. Both expose the journal, faults and rules
+through the admin API over their own HTTP path, so tests read the same in both modes.
+Usable without pytest (the plugin in :mod:`mockclaude.pytest_plugin` wraps it in fixtures)::
+
+    with MockClaude(MockConfig(latency="instant")) as mock:
+        print(mock.client().messages.create(...).content[0].text)
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx2
+
+from . import yamlio
+from .admin_client import Admin, Faults, Journal
+from .config import MockConfig
+from .inprocess import AppLoop, sdk_http_module, transports
+
+IN_PROCESS_URL = "http://mockclaude.invalid"
+PLACEHOLDER_KEY = "sk-ant-mockclaude-test"
+
+
+class Endpoint:
+    """What a test uses of a running mock: SDK clients, the journal, faults, rules, reset."""
+
+    def __init__(self, base_url: str, admin_http: httpx2.Client, rules: RuleFiles) -> None:
+        self.base_url = base_url
+        self.admin = Admin(admin_http)
+        self.journal = Journal(self.admin)
+        self.faults = Faults(self.admin)
+        self.rules = rules
+        self.api_key = PLACEHOLDER_KEY
+
+    def sdk_http_client(self, asynchronous: bool) -> Any:
+        """The ``http_client`` for SDK clients, or None for the SDK's own (a live server)."""
+        return None
+
+    def _sdk_options(self, options: dict[str, Any], asynchronous: bool) -> dict[str, Any]:
+        http_client = self.sdk_http_client(asynchronous)
+        return {
+            "api_key": self.api_key,
+            "base_url": self.base_url,
+            "_strict_response_validation": True,
+            **({"http_client": http_client} if http_client is not None else {}),
+            **options,
+        }
+
+    def client(self, **options: Any) -> Any:
+        """An ``anthropic.Anthropic`` client of this mock, strict; ``options`` go to its constructor."""
+        import anthropic
+
+        return anthropic.Anthropic(**self._sdk_options(options, False))
+
+    def async_client(self, **options: Any) -> Any:
+        """An ``anthropic.AsyncAnthropic`` client of this mock, strict."""
+        import anthropic
+
+        return anthropic.AsyncAnthropic(**self._sdk_options(options, True))
+
+    def add_rules(self, rules: Any) -> Path:
+        """Add rules (a list of rule mappings, ``{"rules": [...]}`` or YAML text) ahead of the others, in
+        force from the next request. Returns the file written."""
+        path = self.rules.add(rules)
+        self.admin.reload()
+        return path
+
+    def reset(self) -> None:
+        self.admin.reset()
+
+
+class RuleFiles:
+    """A private rules directory: copies of a base set, and rules added during a test (which win)."""
+
+    def __init__(self, base: Path | None) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="mockclaude-rules-"))
+        self._added = 0
+        files = [] if base is None else [base] if base.is_file() else sorted(base.glob("*.yaml"))
+        for path in files:
+            shutil.copyfile(path, self.directory / f"50-{path.name}")
+
+    def add(self, rules: Any) -> Path:
+        if isinstance(rules, list):
+            rules = {"rules": rules}
+        text = rules if isinstance(rules, str) else yamlio.dumps(rules)
+        self._added += 1
+        path = self.directory / f"10-added-{self._added:03d}.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class MockClaude(Endpoint):
+    """The mock app in this process, reached through in-process transports; ``serve()`` adds a port."""
+
+    def __init__(self, config: MockConfig | None = None, loop: AppLoop | None = None) -> None:
+        from .app import create_app
+
+        config = config or MockConfig(latency="instant")
+        rules = RuleFiles(config.rules_dir)
+        self.config = MockConfig(**{**config.__dict__, "rules_dir": rules.directory})
+        self.loop = loop or AppLoop()
+        self._owns_loop = loop is None
+        self.app = create_app(self.config)
+        self.servers: list[LiveServer] = []
+        admin_http = self.http_client(http=httpx2)
+        super().__init__(IN_PROCESS_URL, admin_http, rules)
+
+    def transport(self, http: ModuleType | None = None, asynchronous: bool = False) -> Any:
+        """An in-process transport for ``http`` (``httpx2`` or ``httpx``; default: the SDK's library)."""
+        sync_class, async_class = transports(http or sdk_http_module())
+        return (async_class if asynchronous else sync_class)(self.app, self.loop)
+
+    def http_client(self, http: ModuleType | None = None, asynchronous: bool = False, **options: Any) -> Any:
+        """A plain ``Client``/``AsyncClient`` of ``http`` with base URL and transport set to this mock."""
+        http = http or sdk_http_module()
+        factory = http.AsyncClient if asynchronous else http.Client
+        return factory(base_url=IN_PROCESS_URL, transport=self.transport(http, asynchronous), **options)
+
+    def sdk_http_client(self, asynchronous: bool) -> Any:
+        return self.http_client(asynchronous=asynchronous)
+
+    def serve(self) -> LiveServer:
+        """The same app on a free port of 127.0.0.1 (stopped by :meth:`close`)."""
+        server = LiveServer(self)
+        self.servers.append(server)
+        return server
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.close()
+        self.servers.clear()
+        recorder = self.app.pipeline.recorder
+        if recorder is not None:
+            self.loop.run(recorder.close())
+        self.admin.http.close()
+        if self._owns_loop:
+            self.loop.close()
+        self.rules.remove()
+
+    def __enter__(self) -> MockClaude:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LiveServer(Endpoint):
+    """The app of a :class:`MockClaude` served by uvicorn on its loop, on a free port of 127.0.0.1."""
+
+    def __init__(self, mock: MockClaude) -> None:
+        import uvicorn
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            mock.app, lifespan="off", log_config=None, log_level="warning", timeout_graceful_shutdown=2
+        )
+        self._server = uvicorn.Server(config)
+        self._done = mock.loop.submit(self._server.serve(sockets=[sock]))
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if self._done.done():
+                self._done.result()  # raises what stopped it
+                raise RuntimeError("mockclaude: the live server stopped before it started")
+            if time.monotonic() > deadline:
+                raise RuntimeError("mockclaude: the live server did not start in 10 s")
+            time.sleep(0.005)
+        base_url = f"http://127.0.0.1:{port}"
+        super().__init__(base_url, httpx2.Client(base_url=base_url, timeout=30), mock.rules)
+
+    def close(self) -> None:
+        self._server.should_exit = True
+        self._done.result(15)
+        self.admin.http.close()
