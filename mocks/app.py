@@ -41,7 +41,7 @@ from .model_routes import ModelRoutes
 from .pacing import sleep_until
 from .pipeline import Handler, Pipeline, Reply
 from .reloading import ContentWatcher
-from .sse import accumulate, encode_event, parse_sse
+from .sse import accumulate, encode_event
 from .stats import Stats
 
 log = logging.getLogger("mockclaude")
@@ -110,7 +110,7 @@ class MockApp:
                 self.admin.check_access(request, request.client)
             else:
                 self._check_headers(request)
-                fault = self.faults.select(request.path, self._model_name(request), request.headers)
+                fault = self.faults.select(request.path, self._model_names(request), request.headers)
                 error = fault.error() if fault is not None else None
                 if error is not None:
                     raise error
@@ -141,7 +141,7 @@ class MockApp:
         if reply.status >= 400 and isinstance(reply.payload, dict):
             error_type = (reply.payload.get("error") or {}).get("type")
         cost = 0.0
-        if reply.usage and reply.model:
+        if reply.usage and reply.model:  # the answering model's dated list price
             model = self.catalog.usable(reply.model)
             cost = model.price.cost(reply.usage) if model is not None else 0.0
         outcome = Outcome(
@@ -172,19 +172,19 @@ class MockApp:
             counted = (usage.get("input_tokens") or 0) + (usage.get("cache_creation_input_tokens") or 0)
             self.limiter.settle(reply.admission, counted, usage.get("output_tokens") or 0)
 
-    def _model_name(self, request: Request) -> str | None:
-        """The body's model, read only when some fault rule matches on it."""
+    def _model_names(self, request: Request) -> frozenset[str]:
+        """The names the body's model goes by, read only when some fault rule matches on a model."""
         if not self.faults.needs_model or not request.body:
-            return None
+            return frozenset()
         try:
             body = orjson.loads(request.body)
         except orjson.JSONDecodeError:
-            return None
+            return frozenset()
         name = body.get("model") if isinstance(body, dict) else None
         if not isinstance(name, str):
-            return None
+            return frozenset()
         model = self.catalog.usable(name)
-        return model.id if model is not None and name not in (model.id, *model.aliases) else name
+        return frozenset((name, model.id, *model.aliases) if model is not None else (name,))
 
     def reset(self) -> None:
         """Back to the start-up state: stats, journal, armed faults, rate-limit buckets, batches, caches."""
@@ -259,22 +259,15 @@ def _retry_headers(status: int, headers: tuple[tuple[str, str], ...]) -> tuple[t
     return (*headers, ("x-should-retry", "true" if retry else "false"))
 
 
-def _summary(reply: Reply) -> dict[str, Any]:
-    """What the journal keeps of an answer that is not a JSON payload."""
-    if reply.events is not None:
-        return {
-            "stream": True,
-            "events": len(reply.events),
-            "message": accumulate([e.data for e in reply.events]),
-        }
-    size = len(reply.body) if reply.body is not None else 0
-    if reply.content_type.startswith("text/event-stream") and reply.body is not None:
-        return {
-            "stream": True,
-            "bytes": size,
-            "message": accumulate([data for _, data in parse_sse(reply.body)]),
-        }
-    return {"content_type": reply.content_type, "bytes": size}
+def _summary(reply: Reply) -> Any:
+    """What the journal keeps of an answer that is not a JSON payload: raw bytes or a function,
+    turned into JSON only when the journal is read."""
+    events = reply.events
+    if events is not None:
+        return lambda: {"stream": True, "message": accumulate([e.data for e in events])}
+    if reply.body is not None and reply.content_type.startswith(("application/json", "text/event-stream")):
+        return reply.body
+    return {"content_type": reply.content_type, "bytes": len(reply.body or b"")}
 
 
 def _header_enum(document: dict[str, Any], name: str) -> tuple[str, ...]:

@@ -37,8 +37,10 @@ class ApiError(Exception):
     def __post_init__(self) -> None:
         if not self.type:
             self.type = ERROR_TYPES.get(self.status, "api_error")
-        if self.invented and not self.message.startswith("mockclaude:"):
-            self.message = f"mockclaude: {self.message}"
+        if self.invented:
+            if not self.message.startswith("mockclaude:"):
+                self.message = f"mockclaude: {self.message}"
+            self.headers = (*self.headers, ("x-mockclaude-error", "true"))
 
     def envelope(self, request_id: str) -> dict[str, object]:
         return {

@@ -227,8 +227,11 @@ class FaultBook:
             self.armed = [a for a in self.armed if fault_id is not None and a.id != fault_id]
             return before - len(self.armed)
 
-    def select(self, path: str, model: str | None, headers: dict[str, str]) -> Fault | None:
-        """The fault this request meets, if any: its own header first, then the rules in order."""
+    def select(self, path: str, models: frozenset[str], headers: dict[str, str]) -> Fault | None:
+        """The fault this request meets, if any: its own header first, then the rules in order.
+
+        ``models`` holds the names the request's model goes by (as sent, its id, its aliases).
+        """
         text = headers.get(HEADER)
         if text:
             fault = parse_fault(text)
@@ -236,9 +239,9 @@ class FaultBook:
         now = time.monotonic()
         for armed in list(self.armed):
             f = armed.fault
-            if f.path is not None and not path.startswith(f.path):
+            if f.path is not None and f.path != path:
                 continue
-            if f.model is not None and f.model != model:
+            if f.model is not None and f.model not in models:
                 continue
             if not armed.active(now) or (f.probability < 1 and armed.rng.random() >= f.probability):
                 continue

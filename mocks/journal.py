@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from .sse import accumulate, parse_sse
+
 SECRET_HEADERS = frozenset(
     {"x-api-key", "authorization", "cookie", "proxy-authorization", "x-mockclaude-admin-token"}
 )
@@ -48,12 +50,24 @@ def redact_headers(headers: dict[str, str]) -> dict[str, str]:
 def _body(raw: bytes) -> Any:
     if not raw:
         return None
+    if raw.startswith(b"event:"):
+        return {"stream": True, "message": accumulate([data for _, data in parse_sse(raw)])}
     if len(raw) > MAX_KEPT_BODY:
         return {"mockclaude_note": f"body of {len(raw)} bytes not kept (over {MAX_KEPT_BODY})"}
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         return {"mockclaude_note": "body is not JSON", "text": raw[:2048].decode("utf-8", "replace")}
+
+
+def _readable(entry: dict[str, Any]) -> dict[str, Any]:
+    request = entry["request"]
+    response = entry["response"]
+    if isinstance(response, bytes | bytearray):
+        response = _body(bytes(response))
+    elif callable(response):
+        response = response()
+    return {**entry, "request": {**request, "body": _body(request["body"])}, "response": response}
 
 
 class Journal:
@@ -72,7 +86,7 @@ class Journal:
             "origin": outcome.origin,
             "fault": outcome.fault,
             "stream": outcome.stream,
-            "request": {"headers": redact_headers(headers), "body": _body(body)},
+            "request": {"headers": redact_headers(headers), "body": body},
             "response": answer,
             "usage": outcome.usage,
             "cost_usd": outcome.cost_usd,
@@ -84,10 +98,12 @@ class Journal:
         return entry
 
     def entries(self, limit: int | None = None, path: str | None = None) -> list[dict[str, Any]]:
-        """Newest last, like a log; ``limit`` keeps the newest ``limit``."""
+        """Newest last, like a log; ``limit`` keeps the newest ``limit``. Bodies are decoded here, on
+        reading, so answering a request only stores references."""
         with self._lock:
             rows = [e for e in self._entries if path is None or e["path"] == path]
-        return rows[-limit:] if limit else rows
+        rows = rows[-limit:] if limit else rows
+        return [_readable(e) for e in rows]
 
     def clear(self) -> int:
         with self._lock:
