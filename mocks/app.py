@@ -35,7 +35,7 @@ from .http import (
     send_faulted,
     send_stream,
 )
-from .journal import Journal, Outcome
+from .journal import Journal, Outcome, redact_headers
 from .messages import MessageRoutes
 from .model_routes import ModelRoutes
 from .pacing import sleep_until
@@ -54,8 +54,8 @@ class MockApp:
         self.pipeline = Pipeline(config, contract, catalog)
         self.limiter = self.pipeline.limiter
         self.faults = FaultBook(load_fault_rules(config.faults, config.faults_file))
-        self.stats = Stats()
-        self.journal = Journal(config.journal_size)
+        self.stats = Stats(self.cost)
+        self.journal = Journal(config.journal_size, self.cost)
         self.watcher = ContentWatcher(config, self.pipeline.recordings, self.pipeline.rules)
         self.messages = MessageRoutes(self.pipeline, self.watcher)
         self.batches = BatchRoutes(self.pipeline)
@@ -126,51 +126,52 @@ class MockApp:
         if admin:
             await self._render(reply, request, send, None)
             return
-        outcome, entry = self._observe(request, reply, fault)
+        outcome = self._observe(request, reply, fault)
         try:
             outcome.cut = await self._render(reply, request, send, fault)
         finally:
-            self._finish(request, reply, outcome, entry)
+            self._finish(request, reply, outcome)
 
     # -- bookkeeping: stats, journal, rate-limit settlement ----------------------------------------------
-    def _observe(self, request: Request, reply: Reply, fault: Fault | None) -> tuple[Outcome, dict[str, Any]]:
+    def _observe(self, request: Request, reply: Reply, fault: Fault | None) -> Outcome:
         streaming = reply.events is not None or reply.content_type.startswith("text/event-stream")
         if fault is not None and fault.status is None and not streaming and fault.error_after is not None:
             fault = None  # a mid-stream error has nothing to cut in a JSON answer
         error_type = None
         if reply.status >= 400 and isinstance(reply.payload, dict):
             error_type = (reply.payload.get("error") or {}).get("type")
-        cost = 0.0
-        if reply.usage and reply.model:  # the answering model's dated list price
-            model = self.catalog.usable(reply.model)
-            cost = model.price.cost(reply.usage) if model is not None else 0.0
         outcome = Outcome(
-            request_id=request.request_id,
-            method=request.method,
-            path=request.path,
-            status=reply.status,
-            started=time.time() - (time.monotonic() - request.started),
+            request.request_id,
+            request.method,
+            request.path,
+            reply.status,
+            time.time() - (time.monotonic() - request.started),
+            redact_headers(request.headers),
+            request.body,
+            reply.payload if reply.payload is not None else _summary(reply),
             model=reply.model,
             usage=reply.usage,
-            cost_usd=cost,
             origin=reply.origin,
             error_type=error_type,
             fault=fault.kind if fault is not None else None,
             stream=streaming,
         )
-        self.stats.started()
         self.stats.observe(outcome)
-        answer = reply.payload if reply.payload is not None else _summary(reply)
-        return outcome, self.journal.add(outcome, request.headers, request.body, answer)
+        self.journal.add(outcome)
+        return outcome
 
-    def _finish(self, request: Request, reply: Reply, outcome: Outcome, entry: dict[str, Any]) -> None:
+    def _finish(self, request: Request, reply: Reply, outcome: Outcome) -> None:
         self.stats.finished(outcome)
-        entry["cut"] = outcome.cut
-        entry["duration_ms"] = round((time.monotonic() - request.started) * 1000, 3)
+        outcome.duration_ms = round((time.monotonic() - request.started) * 1000, 3)
         if reply.admission is not None and self.limiter is not None:
             usage = reply.usage or {}
             counted = (usage.get("input_tokens") or 0) + (usage.get("cache_creation_input_tokens") or 0)
             self.limiter.settle(reply.admission, counted, usage.get("output_tokens") or 0)
+
+    def cost(self, model_id: str | None, usage: dict[str, Any] | None) -> float:
+        """Dollars for an answer's usage at the answering model's dated list price (0 when unknown)."""
+        model = self.catalog.usable(model_id) if model_id and usage else None
+        return model.price.cost(usage) if model is not None and usage else 0.0
 
     def _model_names(self, request: Request) -> frozenset[str]:
         """The names the body's model goes by, read only when some fault rule matches on a model."""

@@ -1,14 +1,15 @@
 """The journal: the most recent requests and their answers, bounded, with credentials redacted.
 
-Each entry is written when the answer starts (so a client that has its answer finds the entry) and
-completed when the answer has been sent (duration, a fault that cut the stream). Headers that carry
-credentials are replaced by ``<redacted>``; bodies above 64 KiB are kept as a size note.
+An entry is stored when the answer starts (so a client that has its answer finds it) and completed
+when the answer has been sent (duration, a fault that cut the stream). Storing keeps references
+only; times, bodies and costs are turned into JSON when the journal is read, so the hot path pays
+almost nothing. Headers that carry credentials are replaced by ``<redacted>`` before storing.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,13 +18,11 @@ import orjson
 
 from .sse import accumulate, parse_sse
 
-SECRET_HEADERS = frozenset(
-    {"x-api-key", "authorization", "cookie", "proxy-authorization", "x-mockclaude-admin-token"}
-)
+SECRET_HEADERS = ("x-api-key", "authorization", "cookie", "proxy-authorization", "x-mockclaude-admin-token")
 MAX_KEPT_BODY = 64 * 1024
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """What happened to one request: the facts stats count and the journal keeps."""
 
@@ -32,9 +31,11 @@ class Outcome:
     path: str
     status: int
     started: float  # wall clock (epoch seconds)
+    headers: dict[str, str]  # credentials already redacted
+    body: bytes
+    answer: Any  # a JSON payload, raw JSON/SSE bytes, or a function giving the JSON
     model: str | None = None
     usage: dict[str, Any] | None = None
-    cost_usd: float = 0.0
     origin: str | None = None
     error_type: str | None = None
     fault: str | None = None
@@ -44,7 +45,11 @@ class Outcome:
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: ("<redacted>" if k in SECRET_HEADERS else v) for k, v in headers.items()}
+    """``headers`` itself when it holds no credential, else a copy with each one ``<redacted>``."""
+    secret = [name for name in SECRET_HEADERS if name in headers]
+    if not secret:
+        return headers
+    return {**headers, **dict.fromkeys(secret, "<redacted>")}
 
 
 def _body(raw: bytes) -> Any:
@@ -60,53 +65,44 @@ def _body(raw: bytes) -> Any:
         return {"mockclaude_note": "body is not JSON", "text": raw[:2048].decode("utf-8", "replace")}
 
 
-def _readable(entry: dict[str, Any]) -> dict[str, Any]:
-    request = entry["request"]
-    response = entry["response"]
-    if isinstance(response, bytes | bytearray):
-        response = _body(bytes(response))
-    elif callable(response):
-        response = response()
-    return {**entry, "request": {**request, "body": _body(request["body"])}, "response": response}
-
-
 class Journal:
-    def __init__(self, size: int) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=max(0, size))
-        self._lock = threading.Lock()
+    def __init__(self, size: int, cost: Callable[[str | None, dict[str, Any] | None], float]) -> None:
+        self._entries: deque[Outcome] = deque(maxlen=max(0, size))
+        self._cost = cost
 
-    def add(self, outcome: Outcome, headers: dict[str, str], body: bytes, answer: Any) -> dict[str, Any]:
-        entry = {
-            "id": outcome.request_id,
-            "time": datetime.fromtimestamp(outcome.started, UTC).isoformat().replace("+00:00", "Z"),
-            "method": outcome.method,
-            "path": outcome.path,
-            "status": outcome.status,
-            "model": outcome.model,
-            "origin": outcome.origin,
-            "fault": outcome.fault,
-            "stream": outcome.stream,
-            "request": {"headers": redact_headers(headers), "body": body},
-            "response": answer,
-            "usage": outcome.usage,
-            "cost_usd": outcome.cost_usd,
-            "cut": None,
-            "duration_ms": None,
-        }
-        with self._lock:
-            self._entries.append(entry)
-        return entry
+    def add(self, outcome: Outcome) -> None:
+        self._entries.append(outcome)
 
     def entries(self, limit: int | None = None, path: str | None = None) -> list[dict[str, Any]]:
-        """Newest last, like a log; ``limit`` keeps the newest ``limit``. Bodies are decoded here, on
-        reading, so answering a request only stores references."""
-        with self._lock:
-            rows = [e for e in self._entries if path is None or e["path"] == path]
-        rows = rows[-limit:] if limit else rows
-        return [_readable(e) for e in rows]
+        """Oldest first, like a log; ``limit`` keeps the newest ``limit``; ``path`` filters."""
+        rows = [o for o in list(self._entries) if path is None or o.path == path]
+        return [self._readable(o) for o in (rows[-limit:] if limit else rows)]
+
+    def _readable(self, o: Outcome) -> dict[str, Any]:
+        answer = o.answer
+        if isinstance(answer, bytes | bytearray):
+            answer = _body(bytes(answer))
+        elif callable(answer):
+            answer = answer()
+        return {
+            "id": o.request_id,
+            "time": datetime.fromtimestamp(o.started, UTC).isoformat().replace("+00:00", "Z"),
+            "method": o.method,
+            "path": o.path,
+            "status": o.status,
+            "model": o.model,
+            "origin": o.origin,
+            "fault": o.fault,
+            "stream": o.stream,
+            "request": {"headers": o.headers, "body": _body(o.body)},
+            "response": answer,
+            "usage": o.usage,
+            "cost_usd": self._cost(o.model, o.usage),
+            "cut": o.cut,
+            "duration_ms": o.duration_ms,
+        }
 
     def clear(self) -> int:
-        with self._lock:
-            count = len(self._entries)
-            self._entries.clear()
-            return count
+        count = len(self._entries)
+        self._entries.clear()
+        return count

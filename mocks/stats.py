@@ -1,156 +1,136 @@
 """Counters of what the mock answered: requests, tokens and dollars per model, errors by class,
 injected faults by kind, prompt-cache hits; as JSON (``/_mock/stats``) and Prometheus text
-(``/_mock/metrics``). Cost is usage × the dated list price of the answering model (``catalog.Price``).
+(``/_mock/metrics``).
+
+Counting is a few dictionary increments per request (everything runs on the server's one event
+loop). Dollars are worked out when read: cost is linear in tokens, so usage summed per model ×
+that model's dated list price (``catalog.Price.cost``) equals the sum of the requests' costs.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from .journal import Outcome
 
-TOKEN_KINDS = (
-    ("input", "input_tokens"),
-    ("output", "output_tokens"),
-    ("cache_creation", "cache_creation_input_tokens"),
-    ("cache_read", "cache_read_input_tokens"),
-)
+# usage field -> the name stats show; the two cache-write durations are kept apart (different prices)
+TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+TOKEN_NAMES = {
+    "input_tokens": "input",
+    "output_tokens": "output",
+    "cache_creation_input_tokens": "cache_creation",
+    "cache_read_input_tokens": "cache_read",
+}
+CostOf = Callable[[str | None, dict[str, Any] | None], float]
+
+
+def _add(counts: dict[Any, int], key: Any) -> None:
+    counts[key] = counts.get(key, 0) + 1
 
 
 class Stats:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, cost: CostOf) -> None:
+        self._cost = cost
         self.reset()
 
     def reset(self) -> None:
-        with self._lock:
-            self.since = time.time()
-            self.requests: Counter[str] = Counter()  # by model ("-" when none)
-            self.statuses: Counter[int] = Counter()
-            self.paths: Counter[str] = Counter()
-            self.tokens: defaultdict[str, Counter[str]] = defaultdict(Counter)
-            self.cost: defaultdict[str, float] = defaultdict(float)
-            self.errors: Counter[str] = Counter()
-            self.faults: Counter[str] = Counter()
-            self.inflight = 0
-
-    def started(self) -> None:
-        with self._lock:
-            self.inflight += 1
+        self.since = time.time()
+        self.requests: dict[str, int] = {}  # by model ("-" when none)
+        self.statuses: dict[int, int] = {}
+        self.paths: dict[str, int] = {}
+        self.usage: dict[str, dict[str, int]] = {}  # per model, summed usage fields
+        self.errors: dict[str, int] = {}
+        self.faults: dict[str, int] = {}
+        self.inflight = 0
 
     def observe(self, outcome: Outcome) -> None:
-        """Count an answer when it starts (its status, usage and cost are known then)."""
-        with self._lock:
-            model = outcome.model or "-"
-            self.requests[model] += 1
-            self.statuses[outcome.status] += 1
-            self.paths[outcome.path] += 1
-            if outcome.usage:
-                for kind, key in TOKEN_KINDS:
-                    self.tokens[model][kind] += outcome.usage.get(key) or 0
-            self.cost[model] += outcome.cost_usd
-            if outcome.error_type:
-                self.errors[outcome.error_type] += 1
-            if outcome.fault:
-                self.faults[outcome.fault] += 1
+        """Count an answer when it starts (its status and usage are known then)."""
+        model = outcome.model or "-"
+        _add(self.requests, model)
+        _add(self.statuses, outcome.status)
+        _add(self.paths, outcome.path)
+        self.inflight += 1
+        usage = outcome.usage
+        if usage:
+            summed = self.usage.setdefault(model, {})
+            for key in TOKEN_FIELDS:
+                summed[key] = summed.get(key, 0) + (usage.get(key) or 0)
+            creation = usage.get("cache_creation") or {}
+            for key in ("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens"):
+                summed[key] = summed.get(key, 0) + (creation.get(key) or 0)
+        if outcome.error_type:
+            _add(self.errors, outcome.error_type)
+        if outcome.fault:
+            _add(self.faults, outcome.fault)
 
     def finished(self, outcome: Outcome) -> None:
         """The answer has been sent; a stream a fault cut counts as an error of that class."""
-        with self._lock:
-            self.inflight -= 1
-            if outcome.cut:
-                self.errors["stream_" + outcome.cut] += 1
+        self.inflight -= 1
+        if outcome.cut:
+            _add(self.errors, "stream_" + outcome.cut)
+
+    def _costs(self) -> dict[str, float]:
+        costs = {}
+        for model, summed in self.usage.items():
+            creation = {k: summed[k] for k in ("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens")}
+            costs[model] = round(self._cost(model, {**summed, "cache_creation": creation}), 10)
+        return costs
 
     def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            read = sum(t["cache_read"] for t in self.tokens.values())
-            written = sum(t["cache_creation"] for t in self.tokens.values())
-            uncached = sum(t["input"] for t in self.tokens.values())
-            prompt = read + written + uncached
-            return {
-                "since": self.since,
-                "requests": {
-                    "total": sum(self.requests.values()),
-                    "by_model": dict(self.requests),
-                    "by_status": {str(k): v for k, v in sorted(self.statuses.items())},
-                    "by_path": dict(self.paths),
-                    "inflight": self.inflight,
-                },
-                "tokens": {m: dict(c) for m, c in self.tokens.items()},
-                "errors": dict(self.errors),
-                "faults_injected": dict(self.faults),
-                "cost_usd": {
-                    "total": round(sum(self.cost.values()), 10),
-                    "by_model": {m: round(c, 10) for m, c in self.cost.items()},
-                },
-                "cache": {
-                    "read_tokens": read,
-                    "write_tokens": written,
-                    "hit_rate": round(read / prompt, 6) if prompt else 0.0,
-                },
-            }
+        tokens = {m: {TOKEN_NAMES[k]: s[k] for k in TOKEN_FIELDS} for m, s in self.usage.items()}
+        read = sum(t["cache_read"] for t in tokens.values())
+        written = sum(t["cache_creation"] for t in tokens.values())
+        prompt = read + written + sum(t["input"] for t in tokens.values())
+        costs = self._costs()
+        return {
+            "since": self.since,
+            "requests": {
+                "total": sum(self.requests.values()),
+                "by_model": dict(self.requests),
+                "by_status": {str(k): v for k, v in sorted(self.statuses.items())},
+                "by_path": dict(self.paths),
+                "inflight": self.inflight,
+            },
+            "tokens": tokens,
+            "errors": dict(self.errors),
+            "faults_injected": dict(self.faults),
+            "cost_usd": {"total": round(sum(costs.values()), 10), "by_model": costs},
+            "cache": {
+                "read_tokens": read,
+                "write_tokens": written,
+                "hit_rate": round(read / prompt, 6) if prompt else 0.0,
+            },
+        }
 
     def prometheus(self) -> str:
         """The same counters in Prometheus' text exposition format (version 0.0.4)."""
         snap = self.snapshot()
+        families: list[tuple[str, str, str, list[tuple[dict[str, str], float]]]] = [
+            ("mockclaude_requests_total", "counter", "Requests answered, by model.",
+             [({"model": m}, n) for m, n in self.requests.items()]),
+            ("mockclaude_responses_total", "counter", "Answers by HTTP status.",
+             [({"status": str(s)}, n) for s, n in sorted(self.statuses.items())]),
+            ("mockclaude_tokens_total", "counter", "Tokens in answers' usage, by model and kind.",
+             [({"model": m, "kind": k}, n) for m, t in snap["tokens"].items() for k, n in t.items()]),
+            ("mockclaude_cost_usd_total", "counter", "List-price cost of the answers, in US dollars.",
+             [({"model": m}, c) for m, c in snap["cost_usd"]["by_model"].items()]),
+            ("mockclaude_errors_total", "counter",
+             "Errors by class (error.type, or stream_error_event / stream_drop).",
+             [({"type": t}, n) for t, n in self.errors.items()]),
+            ("mockclaude_faults_injected_total", "counter", "Faults injected on purpose, by kind.",
+             [({"kind": k}, n) for k, n in self.faults.items()]),
+            ("mockclaude_inflight_requests", "gauge", "Requests being answered now.", [({}, self.inflight)]),
+            ("mockclaude_cache_hit_ratio", "gauge", "Share of prompt tokens read from the prompt cache.",
+             [({}, snap["cache"]["hit_rate"])]),
+        ]  # fmt: skip
         lines: list[str] = []
-
-        def family(name: str, kind: str, help_: str, samples: list[tuple[dict[str, str], float]]) -> None:
-            lines.append(f"# HELP {name} {help_}")
-            lines.append(f"# TYPE {name} {kind}")
+        for name, kind, help_, samples in families:
+            lines += [f"# HELP {name} {help_}", f"# TYPE {name} {kind}"]
             for labels, value in samples:
                 rendered = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
                 lines.append(f"{name}{{{rendered}}} {value}" if rendered else f"{name} {value}")
-
-        with self._lock:
-            family(
-                "mockclaude_requests_total",
-                "counter",
-                "Requests answered, by model.",
-                [({"model": m}, n) for m, n in self.requests.items()],
-            )
-            family(
-                "mockclaude_responses_total",
-                "counter",
-                "Answers by HTTP status.",
-                [({"status": str(s)}, n) for s, n in sorted(self.statuses.items())],
-            )
-            family(
-                "mockclaude_tokens_total",
-                "counter",
-                "Tokens in answers' usage, by model and kind.",
-                [({"model": m, "kind": k}, n) for m, c in self.tokens.items() for k, n in c.items()],
-            )
-            family(
-                "mockclaude_cost_usd_total",
-                "counter",
-                "List-price cost of the answers, in US dollars.",
-                [({"model": m}, round(c, 10)) for m, c in self.cost.items()],
-            )
-            family(
-                "mockclaude_errors_total",
-                "counter",
-                "Errors by class (error.type, or stream_error_event / stream_drop).",
-                [({"type": t}, n) for t, n in self.errors.items()],
-            )
-            family(
-                "mockclaude_faults_injected_total",
-                "counter",
-                "Faults injected on purpose, by kind.",
-                [({"kind": k}, n) for k, n in self.faults.items()],
-            )
-            family(
-                "mockclaude_inflight_requests", "gauge", "Requests being answered now.", [({}, self.inflight)]
-            )
-        family(
-            "mockclaude_cache_hit_ratio",
-            "gauge",
-            "Share of prompt tokens read from the prompt cache.",
-            [({}, snap["cache"]["hit_rate"])],
-        )
         return "\n".join(lines) + "\n"
 
 
