@@ -57,6 +57,15 @@ def main(base_url: str) -> None:
         print("ok errors")
     else:
         raise AssertionError("unknown model did not raise NotFoundError")
+    retrying = anthropic.Anthropic(base_url=base_url, api_key="sk-ant-old", max_retries=2)
+    raw = retrying.messages.with_raw_response.create(
+        model="claude-haiku-4-5",
+        max_tokens=64,
+        messages=[{"role": "user", "content": "Hello"}],
+        extra_headers={"x-mockclaude-fault": "529; times=2; retry_after=0.05"},
+    )
+    assert raw.parse().content and raw.retries_taken == 2
+    print("ok retries")
 
 
 if __name__ == "__main__":

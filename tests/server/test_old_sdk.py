@@ -27,5 +27,5 @@ def test_old_sdk_smoke(mock_server: Server) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("sdk 0.")
-    for check in ("create", "stream", "tool_use", "count_tokens", "models", "errors"):
+    for check in ("create", "stream", "tool_use", "count_tokens", "models", "errors", "retries"):
         assert f"ok {check}" in done.stdout
