@@ -9,7 +9,7 @@ PORT   ?= 4010
 
 TEST_MYPY_FLAGS := $(addprefix --disable-error-code ,call-overload list-item union-attr index operator arg-type typeddict-item dict-item)
 
-.PHONY: help install mock record verify test lint format bench bench-recordings soak clean
+.PHONY: help install mock record verify ts-sdk test contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,8 +44,39 @@ record: $(VENV)/.installed  ## proxy to $(UPSTREAM), recording misses into $(REC
 verify: $(VENV)/.installed  ## check recordings: format, spec, no credentials (VERIFY_PATHS, default the shipped ones)
 	$(PY) -m mockclaude verify $(VERIFY_PATHS)
 
-test: $(VENV)/.installed $(OLD_VENV)/.installed  ## run the whole test suite
-	OLD_SDK_PYTHON=$(OLD_VENV)/bin/python $(PY) -m pytest
+# The official TypeScript SDK for its smoke test (tests/plugin/test_plugin_typescript.py), from npm, into a
+# cache outside the repo. Tried once by `make test` (never fails it: without node, npm or the registry the test
+# is skipped with the reason); `make ts-sdk` tries again.
+TS_SDK     ?= @anthropic-ai/sdk@1.13.0
+TS_SDK_DIR ?= $(HOME)/.cache/mockclaude/ts-sdk
+
+ts-sdk:  ## install the TypeScript SDK ($(TS_SDK)) into TS_SDK_DIR for its smoke test
+	@mkdir -p $(TS_SDK_DIR)
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-audit --no-fund --fetch-retries=1 --prefix $(TS_SDK_DIR) '$(TS_SDK)' \
+	    || echo "ts-sdk: npm install failed; the TypeScript SDK smoke test will be skipped"; \
+	else echo "ts-sdk: npm not found; the TypeScript SDK smoke test will be skipped"; fi
+	@touch $(TS_SDK_DIR)/.attempted
+
+$(TS_SDK_DIR)/.attempted:
+	@$(MAKE) --no-print-directory ts-sdk
+
+test: $(VENV)/.installed $(OLD_VENV)/.installed $(TS_SDK_DIR)/.attempted  ## run the whole test suite
+	OLD_SDK_PYTHON=$(OLD_VENV)/bin/python MOCKCLAUDE_TS_SDK_DIR=$(TS_SDK_DIR) $(PY) -m pytest
+
+# Contract tests (tests/contract, tests/scenarios). `make test` runs the fast profile in-process; these run the
+# thorough one over HTTP against URL (default: a mock started here) and write reports/contract-junit.xml and
+# reports/contract-summary.md. KEY= is the key sent to URL.
+URL ?=
+KEY ?=
+
+contract: $(VENV)/.installed  ## thorough contract tests over HTTP against URL (default: a mock it starts); reports/
+	$(PY) tests/contract/runner.py --profile thorough $(if $(URL),--url $(URL)) $(if $(KEY),--key $(KEY))
+
+contract-live: $(VENV)/.installed  ## opt-in, budget-capped subset against the real API (needs ANTHROPIC_API_KEY)
+	@test -n "$$ANTHROPIC_API_KEY" || echo "contract-live: ANTHROPIC_API_KEY is not set; the live subset is skipped"
+	MOCKCLAUDE_LIVE=1 $(PY) -m pytest tests/contract/test_live.py -p no:cacheprovider -rsA \
+	  --junitxml=reports/contract-live-junit.xml
 
 lint: $(VENV)/.installed  ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .
@@ -75,6 +106,27 @@ bench-recordings: $(VENV)/.installed  ## start-up, RSS and match cost with 10,00
 
 soak: $(VENV)/.installed  ## steady 500 req/s for MINUTES (10), RSS sampled -> loadtests/bench/results/soak.md
 	$(PY) loadtests/bench/soak.py --minutes $(MINUTES) $(ARGS)
+
+# Load tests (Locust; README "Load tests"). Each starts its own mock on a free loopback port with a realistic
+# latency profile, runs, writes reports to LOAD_OUT and stops the mock. LOCUST_ARGS go to Locust
+# (e.g. LOCUST_ARGS="-u 50 -t 2m StreamingChatUser" or "--shape step --steps 1,8,32 --step-s 20").
+LOAD_OUT    ?= loadtests/results/latest
+LOAD_GATES  ?= --gate-error-rate 0.01 --gate-p95-ttft-ms 2500
+WORKERS     ?= 2
+LOCUST_ARGS ?=
+
+load: $(VENV)/.installed  ## Locust, headless: the weighted mix for ~1 min against the mock -> loadtests/results/latest
+	$(PY) loadtests/run.py --out $(LOAD_OUT) $(ARGS) -- $(LOAD_GATES) $(LOCUST_ARGS)
+
+load-ui: $(VENV)/.installed  ## Locust's web UI (http://127.0.0.1:8089) against a fresh mock; Ctrl-C stops both
+	$(PY) loadtests/run.py --mode ui --out $(LOAD_OUT) $(ARGS) -- $(LOCUST_ARGS)
+
+load-dist: $(VENV)/.installed  ## Locust distributed: a master and WORKERS (2) local workers, metrics merged
+	$(PY) loadtests/run.py --mode dist --workers $(WORKERS) --out $(LOAD_OUT) $(ARGS) -- $(LOAD_GATES) $(LOCUST_ARGS)
+
+load-real: $(VENV)/.installed  ## opt-in: the REAL API (ANTHROPIC_API_KEY), stopped once BUDGET dollars are spent
+	@test -n "$(BUDGET)" || { echo "make load-real needs BUDGET=<dollars>"; exit 2; }
+	$(PY) loadtests/run.py --target $(or $(TARGET),https://api.anthropic.com) --budget-usd $(BUDGET) --out $(LOAD_OUT) $(ARGS) -- $(LOCUST_ARGS)
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) $(OLD_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

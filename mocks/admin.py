@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import asdict
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from .config import PACKAGE_SPECS
 from .errors import ApiError
 from .faults import parse_fault, rule_text
 from .http import Request
@@ -23,7 +23,7 @@ from .pipeline import Reply
 if TYPE_CHECKING:
     from .app import MockApp
 
-ADMIN_SPEC = Path(__file__).resolve().parent.parent / "openapi" / "mock-admin.yaml"
+ADMIN_SPEC = PACKAGE_SPECS / "mock-admin.yaml"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 

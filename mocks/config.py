@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC = REPO_ROOT / "openapi" / "anthropic.yaml"
+# mocks/openapi is a link to the repository's openapi/ folder, so the spec ships inside the package too.
+PACKAGE_SPECS = Path(__file__).parent / "openapi"
+DEFAULT_SPEC = PACKAGE_SPECS / "anthropic.yaml"
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "models.yaml"
 DEFAULT_RECORDINGS = Path(__file__).resolve().parent / "recordings"
 DEFAULT_RULES = Path(__file__).resolve().parent / "rules"

@@ -13,10 +13,12 @@ Usable without pytest (the plugin in :mod:`mockclaude.pytest_plugin` wraps it in
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -24,7 +26,7 @@ from typing import Any
 import httpx2
 
 from . import yamlio
-from .admin_client import Admin, Faults, Journal
+from .admin_client import Admin, AdminError, Faults, Journal
 from .config import MockConfig
 from .inprocess import AppLoop, sdk_http_module, transports
 
@@ -35,13 +37,13 @@ PLACEHOLDER_KEY = "sk-ant-mockclaude-test"
 class Endpoint:
     """What a test uses of a running mock: SDK clients, the journal, faults, rules, reset."""
 
-    def __init__(self, base_url: str, admin_http: httpx2.Client, rules: RuleFiles) -> None:
+    def __init__(self, base_url: str, admin_http: httpx2.Client, rules: RuleFiles, api_key: str) -> None:
         self.base_url = base_url
+        self.api_key = api_key
         self.admin = Admin(admin_http)
         self.journal = Journal(self.admin)
         self.faults = Faults(self.admin)
         self.rules = rules
-        self.api_key = PLACEHOLDER_KEY
 
     def sdk_http_client(self, asynchronous: bool) -> Any:
         """The ``http_client`` for SDK clients, or None for the SDK's own (a live server)."""
@@ -71,9 +73,14 @@ class Endpoint:
 
     def add_rules(self, rules: Any) -> Path:
         """Add rules (a list of rule mappings, ``{"rules": [...]}`` or YAML text) ahead of the others, in
-        force from the next request. Returns the file written."""
+        force from the next request. Returns the file written. Rules the mock refuses raise
+        :class:`~mockclaude.admin_client.AdminError` naming the field, and are not kept."""
         path = self.rules.add(rules)
-        self.admin.reload()
+        try:
+            self.admin.reload()
+        except AdminError:
+            path.unlink()
+            raise
         return path
 
     def reset(self) -> None:
@@ -111,13 +118,15 @@ class MockClaude(Endpoint):
 
         config = config or MockConfig(latency="instant")
         rules = RuleFiles(config.rules_dir)
-        self.config = MockConfig(**{**config.__dict__, "rules_dir": rules.directory})
+        self.config = replace(config, rules_dir=rules.directory)
         self.loop = loop or AppLoop()
         self._owns_loop = loop is None
         self.app = create_app(self.config)
         self.servers: list[LiveServer] = []
-        admin_http = self.http_client(http=httpx2)
-        super().__init__(IN_PROCESS_URL, admin_http, rules)
+        # Recording forwards the client's key to the upstream: a real one from the environment then.
+        recording = self.config.record_mode in ("once", "new_episodes", "all")
+        api_key = (recording and os.environ.get("ANTHROPIC_API_KEY")) or PLACEHOLDER_KEY
+        super().__init__(IN_PROCESS_URL, self.http_client(http=httpx2), rules, api_key)
 
     def transport(self, http: ModuleType | None = None, asynchronous: bool = False) -> Any:
         """An in-process transport for ``http`` (``httpx2`` or ``httpx``; default: the SDK's library)."""
@@ -128,6 +137,8 @@ class MockClaude(Endpoint):
         """A plain ``Client``/``AsyncClient`` of ``http`` with base URL and transport set to this mock."""
         http = http or sdk_http_module()
         factory = http.AsyncClient if asynchronous else http.Client
+        # trust_env=False: proxy variables would mount proxy transports in front of ours
+        options.setdefault("trust_env", False)
         return factory(base_url=IN_PROCESS_URL, transport=self.transport(http, asynchronous), **options)
 
     def sdk_http_client(self, asynchronous: bool) -> Any:
@@ -181,7 +192,9 @@ class LiveServer(Endpoint):
                 raise RuntimeError("mockclaude: the live server did not start in 10 s")
             time.sleep(0.005)
         base_url = f"http://127.0.0.1:{port}"
-        super().__init__(base_url, httpx2.Client(base_url=base_url, timeout=30), mock.rules)
+        super().__init__(
+            base_url, httpx2.Client(base_url=base_url, timeout=30, trust_env=False), mock.rules, mock.api_key
+        )
 
     def close(self) -> None:
         self._server.should_exit = True
