@@ -9,6 +9,7 @@ Its errors are the mock's own, so they carry the ``mockclaude:`` mark.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,15 @@ if TYPE_CHECKING:
     from .app import MockApp
 
 ADMIN_SPEC = PACKAGE_SPECS / "mock-admin.yaml"
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost"
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
 def _invented(status: int, message: str) -> ApiError:
@@ -56,7 +65,7 @@ class AdminRoutes:
 
     def check_access(self, request: Request, client_host: str | None) -> None:
         config = self.app.config
-        if not config.admin_remote and client_host is not None and client_host not in LOOPBACK:
+        if not config.admin_remote and client_host is not None and not _is_loopback(client_host):
             raise _invented(
                 403,
                 f"the admin API answers loopback clients only (you are {client_host}); "
@@ -97,7 +106,7 @@ class AdminRoutes:
         raw = request.query_one("limit")
         limit = None
         if raw is not None:
-            if not raw.isdigit() or int(raw) < 1:
+            if not (raw.isascii() and raw.isdigit() and len(raw) < 10) or int(raw) < 1:
                 raise _invented(400, f"limit: {raw!r} must be a positive integer")
             limit = int(raw)
         data = self.app.journal.entries(limit, request.query_one("path"))
@@ -141,6 +150,14 @@ class AdminRoutes:
         return Reply(payload={"reset": True})
 
     def reload(self, request: Request, params: dict[str, str]) -> Reply:
+        """Recordings and rules, and the fault rules of --faults FILE; a bad file keeps the old content."""
+        try:
+            self.app.reload_fault_rules()
+        except (ApiError, ValueError, OSError) as exc:
+            message = exc.message if isinstance(exc, ApiError) else str(exc)
+            raise _invented(
+                400, f"fault rules not reloaded: {message.removeprefix('mockclaude: ')}"
+            ) from None
         result = self.app.watcher.reload()
         if not result["reloaded"]:
             raise _invented(400, str(result["error"]))

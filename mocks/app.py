@@ -35,7 +35,7 @@ from .http import (
     send_faulted,
     send_stream,
 )
-from .journal import Journal, Outcome, redact_headers
+from .journal import Journal, Outcome, kept, redact_headers
 from .messages import MessageRoutes
 from .model_routes import ModelRoutes
 from .pacing import sleep_until
@@ -113,7 +113,7 @@ class MockApp:
                 fault = self.faults.select(request.path, self._model_names(request), request.headers)
                 error = fault.error() if fault is not None else None
                 if error is not None:
-                    raise error
+                    raise self._with_rate_headers(error, request)
             reply = handler(request, params)
         except ApiError as error:
             reply = Reply(
@@ -127,6 +127,8 @@ class MockApp:
             await self._render(reply, request, send, None)
             return
         outcome = self._observe(request, reply, fault)
+        if outcome.fault is None:
+            fault = None
         try:
             outcome.cut = await self._render(reply, request, send, fault)
         finally:
@@ -135,8 +137,13 @@ class MockApp:
     # -- bookkeeping: stats, journal, rate-limit settlement ----------------------------------------------
     def _observe(self, request: Request, reply: Reply, fault: Fault | None) -> Outcome:
         streaming = reply.events is not None or reply.content_type.startswith("text/event-stream")
-        if fault is not None and fault.status is None and not streaming and fault.error_after is not None:
-            fault = None  # a mid-stream error has nothing to cut in a JSON answer
+        # Shaping faults shape successful answers only; a JSON answer has no stream for error_after to cut.
+        if (
+            fault is not None
+            and fault.status is None
+            and (reply.status >= 400 or (not streaming and fault.error_after is not None))
+        ):
+            fault = None
         error_type = None
         if reply.status >= 400 and isinstance(reply.payload, dict):
             error_type = (reply.payload.get("error") or {}).get("type")
@@ -147,7 +154,7 @@ class MockApp:
             reply.status,
             time.time() - (time.monotonic() - request.started),
             redact_headers(request.headers),
-            request.body,
+            kept(request.body),
             reply.payload if reply.payload is not None else _summary(reply),
             model=reply.model,
             usage=reply.usage,
@@ -175,17 +182,26 @@ class MockApp:
 
     def _model_names(self, request: Request) -> frozenset[str]:
         """The names the body's model goes by, read only when some fault rule matches on a model."""
-        if not self.faults.needs_model or not request.body:
+        if not self.faults.needs_model:
             return frozenset()
-        try:
-            body = orjson.loads(request.body)
-        except orjson.JSONDecodeError:
-            return frozenset()
-        name = body.get("model") if isinstance(body, dict) else None
-        if not isinstance(name, str):
+        name = _body_model(request.body)
+        if name is None:
             return frozenset()
         model = self.catalog.usable(name)
         return frozenset((name, model.id, *model.aliases) if model is not None else (name,))
+
+    def _with_rate_headers(self, error: ApiError, request: Request) -> ApiError:
+        """An injected 429 shows the rate-limit headers too, as a real one does (when limits are on)."""
+        if error.status != 429 or self.limiter is None:
+            return error
+        model = self.catalog.usable(_body_model(request.body) or "")
+        if model is not None:
+            error.headers += self.limiter.peek(request.api_key, model.line or model.id)
+        return error
+
+    def reload_fault_rules(self) -> None:
+        """Read the configured fault rules again (flags and --faults FILE); raises if the file is bad."""
+        self.faults.configure(load_fault_rules(self.config.faults, self.config.faults_file))
 
     def reset(self) -> None:
         """Back to the start-up state: stats, journal, armed faults, rate-limit buckets, batches, caches."""
@@ -229,9 +245,10 @@ class MockApp:
                 if method == request.method:
                     return handler, match.groupdict(), limit
                 allowed = True
+        mine = request.path.startswith("/_mock/")  # the mock's own routes: its own errors, marked
         if allowed:
-            raise ApiError(405, f"Method Not Allowed: {request.method} {request.path}")
-        raise not_found("Not Found")
+            raise ApiError(405, f"Method Not Allowed: {request.method} {request.path}", invented=mine)
+        raise ApiError(404, "Not Found", invented=mine) if mine else not_found("Not Found")
 
     def _check_headers(self, request: Request) -> None:
         headers = request.headers
@@ -252,6 +269,16 @@ class MockApp:
             raise invalid(f'anthropic-version: "{version}" is not a valid version')
 
 
+def _body_model(body: bytes) -> str | None:
+    """The ``model`` of a JSON request body, or None."""
+    try:
+        parsed = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        return None
+    name = parsed.get("model") if isinstance(parsed, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def _retry_headers(status: int, headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     """The reply's own headers plus ``x-should-retry`` on errors, as the API sends it (unless set)."""
     if status < 400 or any(name == "x-should-retry" for name, _ in headers):
@@ -267,7 +294,7 @@ def _summary(reply: Reply) -> Any:
     if events is not None:
         return lambda: {"stream": True, "message": accumulate([e.data for e in events])}
     if reply.body is not None and reply.content_type.startswith(("application/json", "text/event-stream")):
-        return reply.body
+        return kept(reply.body)  # decoded when the journal is read
     return {"content_type": reply.content_type, "bytes": len(reply.body or b"")}
 
 

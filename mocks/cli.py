@@ -201,5 +201,6 @@ def serve(config: MockConfig, log_level: str = "info") -> int:
         access_log=config.access_log,
         log_level=log_level,
         lifespan="on",
+        timeout_graceful_shutdown=5,  # answers delayed on purpose do not hold up a shutdown
     )
     return 0

@@ -30,6 +30,7 @@ from . import yamlio
 from .errors import ERROR_TYPES, ApiError
 
 HEADER = "x-mockclaude-fault"
+MAX_COUNTERS = 10_000  # attempt counters of `times` kept at once
 
 # The API's message per injected status (facts §5.4); the rate-limit text is the request-count form.
 MESSAGES: dict[int, str] = {
@@ -57,8 +58,26 @@ _FLOATS = ("retry_after", "delay_ms", "slow_ms", "probability", "every_s", "for_
 _RULE_ONLY = ("probability", "path", "model", "every_s", "for_s", "seed")
 
 
-def _bad(text: str, message: str) -> ApiError:
-    return ApiError(400, f"{HEADER}: {text!r}: {message}", invented=True)
+# Accepted ranges: large enough for any test, small enough that nothing waits for ever.
+RANGES: dict[str, tuple[float, float]] = {
+    "status": (400, 599),
+    "times": (0, 1_000_000),
+    "error_after": (0, 1_000_000),
+    "drop_after": (0, 1_000_000),
+    "chunk": (1, 1_048_576),
+    "retry_after": (0, 86_400),
+    "delay_ms": (0, 600_000),
+    "slow_ms": (0, 60_000),
+    "probability": (0, 1),
+    "every_s": (0.001, 86_400),
+    "for_s": (0.001, 86_400),
+}
+HEADER_CONTEXT = HEADER
+RULE_CONTEXT = "fault rule"
+
+
+def _bad(context: str, text: str, message: str) -> ApiError:
+    return ApiError(400, f"{context}: {text!r}: {message}", invented=True)
 
 
 @dataclass(frozen=True)
@@ -97,7 +116,11 @@ class Fault:
     def error(self) -> ApiError | None:
         if self.status is None:
             return None
-        kind = self.type or ERROR_TYPES.get(self.status, "api_error")
+        kind = (
+            self.type
+            or ERROR_TYPES.get(self.status)
+            or ("invalid_request_error" if self.status < 500 else "api_error")
+        )
         retry_after = self.retry_after
         if retry_after is None and self.status == 429:
             retry_after = 1.0
@@ -106,7 +129,9 @@ class Fault:
             headers.append(("retry-after", _seconds(retry_after)))
         if self.should_retry is not None:
             headers.append(("x-should-retry", "true" if self.should_retry else "false"))
-        message = MESSAGES.get(self.status, "Internal server error")
+        message = MESSAGES.get(self.status) or (
+            "Invalid request" if self.status < 500 else "Internal server error"
+        )
         return ApiError(self.status, message, type=kind, headers=tuple(headers))
 
 
@@ -115,56 +140,77 @@ def _seconds(value: float) -> str:
 
 
 def parse_fault(text: str, *, rule: bool = False) -> Fault:
-    """Parse a fault; a wrong item is a mock-marked 400 that names it."""
+    """Parse a fault (``rule``: with the rule-only keys); a wrong item is a mock-marked 400 naming it."""
+    context = RULE_CONTEXT if rule else HEADER_CONTEXT
     values: dict[str, Any] = {}
     items = [item.strip() for item in text.split(";") if item.strip()]
     if not items:
-        raise _bad(text, "empty fault; expected e.g. '529; times=2' (see the README, 'Faults')")
+        raise _bad(context, text, "empty fault; expected e.g. '529; times=2' (see the README, 'Faults')")
     for position, item in enumerate(items):
         key, sep, raw = item.partition("=")
         key, raw = key.strip().lower(), raw.strip()
         if not sep:
             if position != 0:
-                raise _bad(text, f"{item!r} is not key=value")
-            key, raw = ("status", item) if item.isdigit() else ("type", item)
-        values[key] = _value(text, key, raw, rule)
+                raise _bad(context, text, f"{item!r} is not key=value")
+            key, raw = ("status", item) if item.isascii() and item.isdigit() else ("type", item)
+        if key in values:
+            raise _bad(context, text, f"{key!r} is given twice")
+        values[key] = _value(context, text, key, raw, rule)
     fault = Fault(text=text, **values)
-    if fault.type is not None and fault.status is None:
-        fault = Fault(**{**asdict(fault), "status": STATUS_OF_TYPE[fault.type]})
+    if fault.type is not None:
+        status = STATUS_OF_TYPE[fault.type]
+        if fault.status is not None and fault.status != status:
+            raise _bad(context, text, f"type {fault.type} goes with status {status}, not {fault.status}")
+        fault = Fault(**{**asdict(fault), "status": status})
     if fault.status is not None and (fault.error_after is not None or fault.drop_after is not None):
-        raise _bad(text, "an error status cannot be combined with error_after or drop_after")
+        raise _bad(context, text, "an error status cannot be combined with error_after or drop_after")
+    if fault.status is None:
+        if fault.retry_after is not None or fault.should_retry is not None:
+            raise _bad(context, text, "retry_after and should_retry go with an error status")
+        shaping = (fault.error_after, fault.drop_after) != (None, None) or fault.delay_ms or fault.slow_ms
+        if not shaping:
+            raise _bad(
+                context,
+                text,
+                "nothing to inject: give a status, error_after, drop_after, delay_ms or slow_ms",
+            )
     if (fault.every_s is None) != (fault.for_s is None):
-        raise _bad(text, "every_s and for_s go together (for_s seconds of faults in every every_s)")
+        raise _bad(context, text, "every_s and for_s go together (for_s seconds of faults in every every_s)")
     return fault
 
 
-def _value(text: str, key: str, raw: str, rule: bool) -> Any:
+def _value(context: str, text: str, key: str, raw: str, rule: bool) -> Any:
     known = (*_INTS, *_FLOATS, "type", "should_retry", *_RULE_ONLY)
     if key not in known:
-        raise _bad(text, f"unknown key {key!r}; known: {', '.join(sorted(set(known)))}")
+        raise _bad(context, text, f"unknown key {key!r}; known: {', '.join(sorted(set(known)))}")
     if key in _RULE_ONLY and not rule:
-        raise _bad(text, f"{key!r} belongs to fault rules (--fault, POST /_mock/faults), not to the header")
+        raise _bad(
+            context, text, f"{key!r} belongs to fault rules (--fault, POST /_mock/faults), not to the header"
+        )
     if key == "type":
         if raw not in STATUS_OF_TYPE:
-            raise _bad(text, f"unknown error type {raw!r}; known: {', '.join(sorted(STATUS_OF_TYPE))}")
+            raise _bad(
+                context, text, f"unknown error type {raw!r}; known: {', '.join(sorted(STATUS_OF_TYPE))}"
+            )
         return raw
     if key == "should_retry":
         if raw.lower() not in ("true", "false"):
-            raise _bad(text, f"should_retry={raw!r} must be true or false")
+            raise _bad(context, text, f"should_retry={raw!r} must be true or false")
         return raw.lower() == "true"
     if key in ("path", "model", "seed"):
+        if not raw:
+            raise _bad(context, text, f"{key}= is empty")
         return raw
     try:
+        if len(raw) > 32 or not raw.isascii():
+            raise ValueError
         number: float = int(raw) if key in _INTS else float(raw)
     except ValueError:
         kind = "an integer" if key in _INTS else "a number"
-        raise _bad(text, f"{key}={raw!r} is not {kind}") from None
-    if key == "status" and not (400 <= number <= 599):
-        raise _bad(text, f"status={raw!r} is not an HTTP error status (400-599)")
-    if key == "probability" and not 0 <= number <= 1:
-        raise _bad(text, f"probability={raw!r} must be between 0 and 1")
-    if (key == "chunk" and number < 1) or number < 0 or number != number or number == float("inf"):
-        raise _bad(text, f"{key}={raw!r} is out of range")
+        raise _bad(context, text, f"{key}={raw!r} is not {kind}") from None
+    low, high = RANGES[key]
+    if not low <= number <= high:  # also refuses nan
+        raise _bad(context, text, f"{key}={raw!r} is out of range ({low:g} to {high:g})")
     return number
 
 
@@ -201,6 +247,13 @@ class FaultBook:
         self.armed: list[Armed] = []
         self._attempts: dict[tuple[str, str], int] = {}
         self.reset()
+
+    def configure(self, rules: list[Fault]) -> None:
+        """New configured rules (a reload); admin-armed faults stay."""
+        with self._lock:
+            admin = [a for a in self.armed if a.source == "admin"]
+            self._config = rules
+            self.armed = [self._make(f, "config") for f in rules] + admin
 
     def reset(self) -> None:
         """Back to the configured rules: admin-armed faults and attempt counters are cleared."""
@@ -254,9 +307,11 @@ class FaultBook:
         if fault.times is None:
             return True
         retry = headers.get("x-stainless-retry-count", "")
-        if retry.isdigit():
+        if retry.isascii() and retry.isdigit() and len(retry) < 10:
             return int(retry) < fault.times
         with self._lock:
+            if len(self._attempts) >= MAX_COUNTERS and key not in self._attempts:
+                self._attempts.clear()  # distinct fault texts without end: start the counts over
             attempt = self._attempts.get(key, 0)
             self._attempts[key] = (attempt + 1) % (fault.times + 1)
         return attempt < fault.times
@@ -292,5 +347,14 @@ def rule_text(entry: Any) -> str:
         raise ValueError(
             "expected a string or a mapping with a 'fault' key, e.g. {fault: '529', probability: 0.1}"
         )
-    extra = "".join(f"; {k}={v}" for k, v in entry.items() if k != "fault" and v is not None)
+    for key, value in entry.items():
+        if not isinstance(value, str | int | float | bool) and value is not None:
+            raise ValueError(f"{key}: {value!r} must be a string, a number or a boolean")
+        if isinstance(value, str) and ";" in value and key != "fault":
+            raise ValueError(f"{key}: {value!r} must not contain ';'")
+    extra = "".join(
+        f"; {k}={str(v).lower() if isinstance(v, bool) else v}"
+        for k, v in entry.items()
+        if k != "fault" and v is not None
+    )
     return f"{entry['fault']}{extra}"

@@ -32,7 +32,7 @@ class Outcome:
     status: int
     started: float  # wall clock (epoch seconds)
     headers: dict[str, str]  # credentials already redacted
-    body: bytes
+    body: bytes | str  # as kept (see ``kept``)
     answer: Any  # a JSON payload, raw JSON/SSE bytes, or a function giving the JSON
     model: str | None = None
     usage: dict[str, Any] | None = None
@@ -52,16 +52,24 @@ def redact_headers(headers: dict[str, str]) -> dict[str, str]:
     return {**headers, **dict.fromkeys(secret, "<redacted>")}
 
 
-def _body(raw: bytes) -> Any:
+def kept(raw: bytes) -> bytes | str:
+    """A body as the journal keeps it: itself up to 64 KiB, else a note of its size (bounded memory)."""
+    if len(raw) > MAX_KEPT_BODY:
+        return f"body of {len(raw)} bytes not kept (over {MAX_KEPT_BODY})"
+    return raw
+
+
+def _body(raw: bytes | str, stream: bool = False) -> Any:
+    """A kept body as JSON: parsed JSON, an accumulated stream, or a note saying what it was."""
+    if isinstance(raw, str):
+        return {"mockclaude_note": raw}
     if not raw:
         return None
-    if raw.startswith(b"event:"):
-        return {"stream": True, "message": accumulate([data for _, data in parse_sse(raw)])}
-    if len(raw) > MAX_KEPT_BODY:
-        return {"mockclaude_note": f"body of {len(raw)} bytes not kept (over {MAX_KEPT_BODY})"}
     try:
+        if stream:
+            return {"stream": True, "message": accumulate([data for _, data in parse_sse(raw)])}
         return orjson.loads(raw)
-    except orjson.JSONDecodeError:
+    except (ValueError, KeyError, TypeError, IndexError):  # not JSON, or not a well-formed stream
         return {"mockclaude_note": "body is not JSON", "text": raw[:2048].decode("utf-8", "replace")}
 
 
@@ -80,8 +88,8 @@ class Journal:
 
     def _readable(self, o: Outcome) -> dict[str, Any]:
         answer = o.answer
-        if isinstance(answer, bytes | bytearray):
-            answer = _body(bytes(answer))
+        if isinstance(answer, bytes | str):
+            answer = _body(answer, stream=isinstance(answer, bytes) and answer.startswith(b"event:"))
         elif callable(answer):
             answer = answer()
         return {

@@ -58,9 +58,14 @@ class MessageRoutes:
             model = p.model(body)
             p.check_rules(body, model, rules_semantic.CREATE_RULES)
             admission = p.admit(request, body, model)
-            answer = p.answer(
-                Exchange(body, model, request.headers, method=request.method, path=request.path)
-            )
+            try:
+                answer = p.answer(
+                    Exchange(body, model, request.headers, method=request.method, path=request.path)
+                )
+            except Exception:
+                if admission is not None and p.limiter is not None:
+                    p.limiter.settle(admission, 0, 0)  # no answer: only the request itself stays counted
+                raise
             stored = _Stored(body, model, answer, usage=answer.usage())
             if self._keeps(request, answer):
                 self._keep(memo_key, stored)

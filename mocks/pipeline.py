@@ -126,12 +126,13 @@ class Pipeline:
         """Rate limits (when on): take this request's share of its buckets, or raise the API's 429."""
         if self.limiter is None:
             return None
+        if b'"cache_control"' in request.body:  # what a cache hit would read is not counted, as in the API
+            usage = self.prompt_cache.usage(body, model.id, model.min_cacheable_tokens, commit=False)
+            counted = usage["input_tokens"] + usage["cache_creation_input_tokens"]
+        else:
+            counted = input_tokens(body)
         return self.limiter.admit(
-            request.api_key,
-            model.line or model.id,
-            model.id,
-            input_tokens(body),
-            int(body.get("max_tokens") or 0),
+            request.api_key, model.line or model.id, model.id, counted, int(body.get("max_tokens") or 0)
         )
 
     # -- answer and encode -----------------------------------------------------------------------------

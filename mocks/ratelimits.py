@@ -140,6 +140,11 @@ class RateLimiter:
                 buckets[name].level -= amount
             return Admission(key, input_tokens, max_tokens, self._headers(buckets))
 
+    def peek(self, api_key: str, model_class: str) -> tuple[tuple[str, str], ...]:
+        """The headers of a key's buckets as they stand, taking nothing."""
+        with self._lock:
+            return self._headers(self._buckets_for((api_key, model_class), self.clock()))
+
     def settle(self, admission: Admission, counted_input: int, output_tokens: int) -> None:
         """The answer is done: give back (or take) the difference between estimate and real usage."""
         with self._lock:

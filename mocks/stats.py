@@ -33,9 +33,11 @@ def _add(counts: dict[Any, int], key: Any) -> None:
 class Stats:
     def __init__(self, cost: CostOf) -> None:
         self._cost = cost
+        self.inflight = 0
         self.reset()
 
     def reset(self) -> None:
+        """Counters back to zero; answers in flight stay counted as in flight."""
         self.since = time.time()
         self.requests: dict[str, int] = {}  # by model ("-" when none)
         self.statuses: dict[int, int] = {}
@@ -43,7 +45,6 @@ class Stats:
         self.usage: dict[str, dict[str, int]] = {}  # per model, summed usage fields
         self.errors: dict[str, int] = {}
         self.faults: dict[str, int] = {}
-        self.inflight = 0
 
     def observe(self, outcome: Outcome) -> None:
         """Count an answer when it starts (its status and usage are known then)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -250,6 +249,43 @@ def test_admin_answers_loopback_only_unless_allowed_and_checks_the_token() -> No
     assert status == 200 and "t0ken" not in orjson.dumps(config).decode()
 
 
-def test_unknown_admin_route_is_a_404_envelope(server: Server, tmp_path: Path) -> None:
-    r = httpx2.get(server.base_url + "/_mock/nothing")
-    assert r.status_code == 404 and r.json()["type"] == "error"
+def test_unknown_admin_route_and_method_are_marked(server: Server) -> None:
+    for r in (httpx2.get(server.base_url + "/_mock/nothing"), httpx2.put(server.base_url + "/_mock/faults")):
+        assert r.status_code in (404, 405) and r.json()["error"]["message"].startswith("mockclaude: ")
+        assert r.headers["x-mockclaude-error"] == "true"
+
+
+def test_journal_survives_odd_bodies_and_keeps_big_ones_as_a_note(server: Server) -> None:
+    base = server.base_url
+    httpx2.post(base + "/v1/messages", content=b"event: x\ndata: {not json}\n\n", headers=HEADERS)
+    httpx2.post(base + "/v1/messages", content=b"x" * 300_000, headers=HEADERS)
+    for limit in ("\u00b2", "9" * 5000):
+        assert httpx2.get(base + "/_mock/journal", params={"limit": limit}).status_code == 400
+    journal = conforms(httpx2.get(base + "/_mock/journal"), "GET", "/_mock/journal")
+    odd, big = (e["request"]["body"] for e in journal["data"])
+    assert odd["mockclaude_note"] == "body is not JSON"
+    assert big == {"mockclaude_note": "body of 300000 bytes not kept (over 65536)"}
+
+
+def test_inflight_stays_right_across_a_reset(server: Server) -> None:
+    import threading
+
+    hello = {"model": "claude-haiku-4-5", "max_tokens": 20, "messages": [{"role": "user", "content": "Hi"}]}
+    slow = threading.Thread(
+        target=httpx2.post,
+        args=(server.base_url + "/v1/messages",),
+        kwargs={"json": hello, "headers": {**HEADERS, "x-mockclaude-fault": "delay_ms=600"}, "timeout": 10},
+    )
+    slow.start()
+    for _ in range(100):
+        if httpx2.get(server.base_url + "/_mock/stats").json()["requests"]["inflight"] == 1:
+            break
+    httpx2.post(server.base_url + "/_mock/reset")
+    slow.join()
+    assert httpx2.get(server.base_url + "/_mock/stats").json()["requests"]["inflight"] == 0
+
+
+def test_loopback_check_knows_mapped_addresses() -> None:
+    app = create_app(MockConfig(latency="instant"))
+    for host in ("::1", "::ffff:127.0.0.1", "127.0.0.2"):
+        assert asyncio.run(call(app, "/_mock/health", (host, 1)))[0] == 200, host

@@ -194,17 +194,23 @@ def test_delay_and_dribble(server: Server) -> None:
         ("teapot_error", "unknown error type 'teapot_error'"),
         ("probability=0.5", "'probability' belongs to fault rules"),
         ("529; error_after=2", "cannot be combined"),
-        ("slow_ms=-5", "slow_ms='-5'"),
+        ("slow_ms=-5", "slow_ms='-5' is out of range"),
+        ("delay_ms=1e12", "delay_ms='1e12' is out of range"),
+        ("529; retry_after=nan", "retry_after='nan' is out of range"),
+        ("times=2", "nothing to inject"),
+        ("drop_after=1; retry_after=3", "retry_after and should_retry go with an error status"),
+        ("529; status=429", "'status' is given twice"),
+        ("rate_limit_error; status=529", "goes with status 429"),
+        ("times=²", "times='²' is not an integer"),
     ],
 )
 def test_bad_fault_values_get_a_marked_400(server: Server, fault: str, named: str) -> None:
-    r = httpx2.post(
-        server.base_url + "/v1/messages", json=HELLO, headers={**HEADERS, "x-mockclaude-fault": fault}
-    )
+    sent = {**HEADERS, "x-mockclaude-fault": fault.encode("latin-1")}  # raw bytes: a header is not text
+    r = httpx2.post(server.base_url + "/v1/messages", json=HELLO, headers=sent)
     assert r.status_code == 400
     assert r.headers["x-mockclaude-error"] == "true"
     message = r.json()["error"]["message"]
-    assert message.startswith("mockclaude: x-mockclaude-fault:") and named in message
+    assert message.startswith("mockclaude: x-mockclaude-fault:") and named in message, message
     assert httpx2.get(server.base_url + "/_mock/health").json()["status"] == "ok"
 
 
@@ -280,11 +286,22 @@ def test_probability_rule_with_a_seed_is_reproducible(server: Server) -> None:
 
 
 def test_bad_armed_fault_is_rejected(server: Server) -> None:
-    for body in ({"fault": "529", "probability": 2}, {"nofault": 1}, "529; every_s=10"):
+    bad_bodies = (
+        {"fault": "529", "probability": 2},
+        {"nofault": 1},
+        "529; every_s=10",
+        {"fault": "529", "every_s": 0, "for_s": 0},
+        {"fault": "529; probability=0.5", "probability": 0.1},
+        {"fault": "529", "seed": {"x": 1}},
+        {"fault": "529", "model": ""},
+        [1, 2],
+    )
+    for body in bad_bodies:
         r = httpx2.post(server.base_url + "/_mock/faults", json=body)
         assert r.status_code == 400, body
         assert r.json()["error"]["message"].startswith("mockclaude:")
     assert httpx2.get(server.base_url + "/_mock/faults").json()["data"] == []
+    assert httpx2.get(server.base_url + "/v1/models", headers=HEADERS).status_code == 200
 
 
 def test_burst_schedule_is_on_for_for_s_in_every_every_s() -> None:
@@ -331,5 +348,48 @@ def test_rules_from_flags_and_yaml(tmp_path: Path) -> None:
 def test_bad_fault_file_refuses_to_start(tmp_path: Path) -> None:
     faults = tmp_path / "faults.yaml"
     faults.write_text("- {fault: 529, probability: 7}\n")
-    with pytest.raises(RuntimeError, match=r"faults\[0\]: .*probability='7' must be between 0 and 1"):
+    with pytest.raises(RuntimeError, match=r"faults\[0\]: .*probability='7' is out of range \(0 to 1\)"):
         start_server(tmp_path, "--faults", str(faults))
+
+
+def test_shaping_faults_leave_real_errors_alone(server: Server) -> None:
+    """A validation 400 under a delay/drop fault is the plain 400, not marked injected nor dropped."""
+    for fault in ("delay_ms=1", "drop_after=0"):
+        r = httpx2.post(
+            server.base_url + "/v1/messages",
+            json={"model": "x"},
+            headers={**HEADERS, "x-mockclaude-fault": fault},
+        )
+        assert r.status_code == 400 and "x-mockclaude-fault" not in r.headers
+    assert httpx2.get(server.base_url + "/_mock/stats").json()["faults_injected"] == {}
+
+
+def test_odd_retry_counts_fall_back_to_the_counter(server: Server) -> None:
+    for count in ("²", "9" * 5000):
+        r = httpx2.post(
+            server.base_url + "/v1/messages",
+            json=HELLO,
+            headers={
+                **HEADERS,
+                "x-mockclaude-fault": "529; times=1",
+                "x-stainless-retry-count": count.encode("latin-1"),
+            },
+        )
+        assert r.status_code in (200, 529)
+
+
+def test_reload_reads_the_faults_file_again(tmp_path: Path) -> None:
+    faults = tmp_path / "faults.yaml"
+    faults.write_text("- {fault: 529, path: /v1/models}\n")
+    s = start_server(tmp_path, "--latency", "instant", "--faults", str(faults))
+    try:
+        assert httpx2.get(s.base_url + "/v1/models", headers=HEADERS).status_code == 529
+        faults.write_text("- {fault: 504, path: /v1/models}\n")
+        assert httpx2.post(s.base_url + "/_mock/reload").status_code == 200
+        assert httpx2.get(s.base_url + "/v1/models", headers=HEADERS).status_code == 504
+        faults.write_text("- {fault: 504, probability: 9}\n")
+        refused = httpx2.post(s.base_url + "/_mock/reload")
+        assert refused.status_code == 400 and "fault rules not reloaded" in refused.json()["error"]["message"]
+        assert httpx2.get(s.base_url + "/v1/models", headers=HEADERS).status_code == 504  # the old rules stay
+    finally:
+        stop_server(s)

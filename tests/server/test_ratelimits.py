@@ -168,3 +168,43 @@ def test_presets_and_bad_values() -> None:
 def test_bad_rate_limits_flag_refuses_to_start(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="rate_limits: 'tier9'"):
         start_server(tmp_path, "--rate-limits", "tier9")
+
+
+def test_cached_prompt_is_not_charged_at_admission(tmp_path: Path) -> None:
+    """A cache hit needs room only for its uncached input, not for the whole prompt."""
+    s = start_server(tmp_path, "--latency", "instant", "--rate-limits", "rpm=100,itpm=8000,otpm=8000")
+    try:
+        system = [{"type": "text", "text": "Policy line. " * 1500, "cache_control": {"type": "ephemeral"}}]
+        body = {**HELLO, "system": system}
+        first = post(s, body)
+        assert first.status_code == 200 and first.json()["usage"]["cache_creation_input_tokens"] > 4096
+        second = post(s, body)
+        assert second.status_code == 200, second.text
+        assert second.json()["usage"]["cache_read_input_tokens"] > 4096
+    finally:
+        stop_server(s)
+
+
+def test_injected_429_carries_the_rate_limit_headers(server: Server) -> None:
+    post(server)
+    r = httpx2.post(
+        server.base_url + "/v1/messages", json=HELLO, headers={**headers(), "x-mockclaude-fault": "429"}
+    )
+    assert r.status_code == 429 and r.headers["x-mockclaude-fault"] == "injected"
+    assert r.headers["anthropic-ratelimit-requests-remaining"] == "29"
+    assert r.headers["retry-after"] == "1"
+
+
+def test_genuine_429_is_not_marked_injected(server: Server) -> None:
+    with httpx2.Client() as http:
+        answers = [
+            http.post(
+                server.base_url + "/v1/messages",
+                json={**HELLO, "max_tokens": 5},
+                headers={**headers(), "x-mockclaude-fault": "delay_ms=1"},
+            )
+            for _ in range(31)
+        ]
+    assert answers[-1].status_code == 429
+    assert "x-mockclaude-fault" not in answers[-1].headers
+    assert answers[0].headers["x-mockclaude-fault"] == "injected"
