@@ -1,0 +1,92 @@
+"""The generator's clock against a mock with a fixed latency profile: TTFT and inter-token latency as
+measured through Locust must match the profile (medians within 2 ms, p99 within 10 ms) at low concurrency.
+
+The profile is the catalog's jitter-free ``steady`` one (300 ms to the first token, 50 tokens/s =
+20 ms per token), read from the catalog, not restated here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import Server, start_server, stop_server
+from load.loadrun import lines, locust_rows, run_locust, scenarios, summary
+from mockclaude.catalog import ModelCatalog
+from mockclaude.config import DEFAULT_CATALOG
+
+PROFILE = ModelCatalog.load(DEFAULT_CATALOG).profiles["steady"]
+TTFT_MS = PROFILE.ttft_ms
+ITL_MS = 1000 / PROFILE.tokens_per_s
+
+
+@pytest.fixture(scope="module")
+def steady_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = start_server(tmp_path_factory.mktemp("steady"), "--latency", "steady")
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def run(steady_mock: Server, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("timing")
+    data = scenarios(
+        out,
+        wait_s=[0.0, 0.05],
+        stream_chat={
+            "max_tokens": 60,
+            "prompts": ["Write a short story about a lighthouse keeper, chapter {n}."],
+        },
+    )
+    done = run_locust(
+        out,
+        steady_mock.base_url,
+        "-u",
+        "6",
+        "-r",
+        "6",
+        "-t",
+        "20s",
+        "--scenarios",
+        str(data),
+        "--stop-timeout",
+        "5",
+        "StreamingChatUser",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
+def nearest_rank(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
+
+
+def test_ttft_and_itl_match_the_profile(run: Path) -> None:
+    rows = lines(run / "requests.jsonl")
+    ok = [r for r in rows if not r.get("error_class")]
+    assert len(ok) == len(rows) >= 50, "too few requests for a p99"
+    assert all(r["output_tokens"] >= 40 for r in ok), "answers too short to measure the gap between tokens"
+    s = summary(run)["latency"]
+    assert abs(s["ttft_ms"]["p50"] - TTFT_MS) <= 2, s["ttft_ms"]
+    assert abs(s["ttft_ms"]["p99"] - TTFT_MS) <= 10, s["ttft_ms"]
+    assert abs(s["itl_ms"]["p50"] - ITL_MS) <= 2, s["itl_ms"]
+    assert abs(s["itl_ms"]["p99"] - ITL_MS) <= 10, s["itl_ms"]
+
+
+def test_summary_percentiles_are_exact_and_counts_not_inflated(run: Path) -> None:
+    rows = lines(run / "requests.jsonl")
+    s = summary(run)
+    for key in ("ttft_ms", "itl_ms", "e2e_ms"):
+        values = [r[key] for r in rows if r.get(key) is not None]
+        for p in (50, 95, 99):
+            assert s["latency"][key][f"p{p}"] == nearest_rank(values, p), (key, p)
+    # one Locust request per HTTP request; the metric rows are entries of their own, outside the total
+    locust = locust_rows(run)
+    assert int(locust[("", "Aggregated")]["Request Count"]) == len(rows) == s["requests"]["total"]
+    assert int(locust[("SSE", "stream_chat")]["Request Count"]) == len(rows)
+    assert int(locust[("METRIC", "TTFT ms")]["Request Count"]) == len(rows)
+    assert int(locust[("METRIC", "ITL ms")]["Request Count"]) == len(rows)
