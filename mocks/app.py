@@ -238,16 +238,17 @@ class MockApp:
         return None
 
     def _route(self, request: Request) -> tuple[Handler, dict[str, str], int]:
-        allowed = False
+        allowed: list[str] = []
         for method, pattern, handler, limit in self._routes:
             match = pattern.match(request.path)
             if match:
                 if method == request.method:
                     return handler, match.groupdict(), limit
-                allowed = True
+                allowed.append(method)
         mine = request.path.startswith("/_mock/")  # the mock's own routes: its own errors, marked
         if allowed:
-            raise ApiError(405, f"Method Not Allowed: {request.method} {request.path}", invented=mine)
+            message = f"Method Not Allowed: {request.method} {request.path}"
+            raise ApiError(405, message, invented=mine, headers=(("allow", ", ".join(allowed)),))
         raise ApiError(404, "Not Found", invented=mine) if mine else not_found("Not Found")
 
     def _check_headers(self, request: Request) -> None:

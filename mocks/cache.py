@@ -94,7 +94,7 @@ class PromptCache:
             control = block.get("cache_control") if isinstance(block, dict) else None
             if control is None and i == last and auto:
                 control = auto
-            if control:
+            if isinstance(control, dict):
                 out.append((cumulative, control.get("ttl") or "5m", digest.copy().digest()))
         return out
 

@@ -395,3 +395,23 @@ def test_batch_request_without_params_is_a_400(mock_server: Server) -> None:
         mock_server, "/v1/messages/batches", bad_params
     )  # bad params: an errored result later
     assert accepted.status_code == 200
+
+
+def test_wrong_method_is_405_with_allow(mock_server: Server) -> None:
+    r = httpx2.request(
+        "PUT", mock_server.base_url + "/v1/messages", headers={"anthropic-version": "2023-06-01"}
+    )
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    assert r.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_response_shaped_block_with_odd_cache_control_is_no_500(mock_server: Server) -> None:
+    """Found by the contract fuzzing: a text block whose cache_control is not an object."""
+    odd = {"type": "text", "text": "Hello", "citations": None, "cache_control": ["x"]}
+    messages = [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": [odd]},
+        {"role": "user", "content": "Again"},
+    ]
+    response = raw_post(mock_server, "/v1/messages", body(messages=messages))
+    assert response.status_code in (200, 400)

@@ -1,0 +1,46 @@
+"""Stateful batch sequences from the spec's OpenAPI links: create → retrieve / cancel / delete / results,
+retrieve → results / cancel, each response validated by every check (including the resource checks
+`use_after_free` and `ensure_resource_availability`) and the stream check for JSONL results."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, settings
+
+from contract import profiles, reporting, target
+from contract.checks import CUSTOM_CHECKS
+
+PROFILE = profiles.current()
+schema = target.load_schema(PROFILE).include(tag="Message Batches")
+reporting.attach(schema, PROFILE.name)
+
+LINKED = (
+    "POST /v1/messages/batches",
+    "GET /v1/messages/batches/{message_batch_id}",
+    "GET /v1/messages/batches/{message_batch_id}/results",
+    "POST /v1/messages/batches/{message_batch_id}/cancel",
+    "DELETE /v1/messages/batches/{message_batch_id}",
+)
+
+
+class BatchSequences(schema.as_state_machine()):  # type: ignore[misc]
+    def validate_response(self, response, case, additional_checks=None, **kwargs):  # type: ignore[no-untyped-def]
+        extra = [*(additional_checks or []), *CUSTOM_CHECKS]
+        super().validate_response(response, case, additional_checks=extra, **kwargs)
+
+
+def test_batch_sequences_follow_the_links() -> None:
+    BatchSequences.run(
+        settings=settings(
+            max_examples=PROFILE.stateful_examples,
+            stateful_step_count=PROFILE.stateful_steps,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # The sequences must have reached every linked operation with a success, not only errors.
+    reached = {op for op in LINKED if "2xx" in reporting.REPORT.statuses[op].get("stateful", set())}
+    assert reached == set(LINKED), (
+        f"linked operations never answered 2xx in sequences: {set(LINKED) - reached}"
+    )
