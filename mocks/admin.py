@@ -9,7 +9,6 @@ Its errors are the mock's own, so they carry the ``mockclaude:`` mark.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -19,21 +18,13 @@ from .config import PACKAGE_SPECS
 from .errors import ApiError
 from .faults import parse_fault, rule_text
 from .http import Request
+from .netaddr import is_loopback as _is_loopback
 from .pipeline import Reply
 
 if TYPE_CHECKING:
     from .app import MockApp
 
 ADMIN_SPEC = PACKAGE_SPECS / "mock-admin.yaml"
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host == "localhost"
-    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket
-    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
 def _invented(status: int, message: str) -> ApiError:

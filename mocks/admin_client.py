@@ -17,11 +17,15 @@ class AdminError(RuntimeError):
 
 
 class Admin:
-    def __init__(self, http: httpx2.Client) -> None:
+    """Calls of the admin API; ``token`` is sent as ``x-mockclaude-admin-token`` (the mock's ``admin_token``)."""
+
+    def __init__(self, http: httpx2.Client, token: str = "") -> None:
         self.http = http
+        self.token = token
 
     def call(self, method: str, route: str, body: Any = None, params: dict[str, Any] | None = None) -> Any:
-        response = self.http.request(method, "/_mock/" + route, json=body, params=params)
+        headers = {"x-mockclaude-admin-token": self.token} if self.token else None
+        response = self.http.request(method, "/_mock/" + route, json=body, params=params, headers=headers)
         if response.status_code >= 400:
             raise AdminError(f"{method} /_mock/{route}: {response.status_code} {response.text}")
         return response.json()

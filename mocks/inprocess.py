@@ -9,7 +9,10 @@ The app runs on its own event-loop thread (:class:`AppLoop`), so sync clients, a
 loop, a ``requests`` callback and a live server all share one app and its state (journal, faults,
 prompt cache). Bodies are handed over chunk by chunk as the app sends them: an SSE stream arrives
 event by event, as it would over a socket. When the app ends a response early (a dropped connection),
-the client sees the library's ``RemoteProtocolError``, as it would from a real server.
+the client sees the library's ``RemoteProtocolError``, as it would from a real server. The request's
+read timeout (``request.extensions["timeout"]["read"]``, what the client's ``timeout=`` sets) bounds the
+wait for the response head and for each piece of the body, as it would on a socket: past it the client
+sees the library's ``ReadTimeout`` (the SDK's ``APITimeoutError``), and the app's work is cancelled.
 """
 
 from __future__ import annotations
@@ -122,6 +125,36 @@ async def exchange(app: ASGIApp, scope: dict[str, Any], body: bytes, emit: Calla
 def transports(http: ModuleType) -> tuple[type, type]:
     """The sync and async in-process transport classes for ``http`` (the ``httpx2`` or ``httpx`` module)."""
 
+    def read_timeout(request: Any) -> float | None:
+        value = (request.extensions.get("timeout") or {}).get("read")
+        return None if value is None else max(float(value), 0.0)
+
+    def timed_out(request: Any, what: str, after: float | None) -> Exception:
+        return http.ReadTimeout(  # type: ignore[no-any-return]
+            f"mockclaude (in-process): no {what} from the mock within the read timeout ({after} s)",
+            request=request,
+        )
+
+    def take(
+        items: queue.Queue[Item], request: Any, what: str, future: concurrent.futures.Future[Any]
+    ) -> Item:
+        timeout = read_timeout(request)
+        try:
+            return items.get(timeout=timeout)
+        except queue.Empty:
+            future.cancel()
+            raise timed_out(request, what, timeout) from None
+
+    async def atake(
+        items: asyncio.Queue[Item], request: Any, what: str, future: concurrent.futures.Future[Any]
+    ) -> Item:
+        timeout = read_timeout(request)
+        try:
+            return await asyncio.wait_for(items.get(), timeout)
+        except TimeoutError:
+            future.cancel()
+            raise timed_out(request, what, timeout) from None
+
     def dropped(cause: BaseException | None, started: bool) -> Exception:
         what = "mid-body" if started else "without sending a response"
         error = http.RemoteProtocolError(f"mockclaude (in-process): the mock closed the connection {what}")
@@ -129,13 +162,16 @@ def transports(http: ModuleType) -> tuple[type, type]:
         return error
 
     class SyncStream(http.SyncByteStream):  # type: ignore[misc, name-defined]
-        def __init__(self, items: queue.Queue[Item], future: concurrent.futures.Future[Any]) -> None:
+        def __init__(
+            self, items: queue.Queue[Item], future: concurrent.futures.Future[Any], request: Any
+        ) -> None:
             self._items = items
             self._future = future
+            self._request = request
 
         def __iter__(self) -> Iterator[bytes]:
             while True:
-                item = self._items.get()
+                item = take(self._items, self._request, "body", self._future)
                 if item[0] == "body":
                     yield item[1]
                 elif item[0] == "end":
@@ -147,13 +183,16 @@ def transports(http: ModuleType) -> tuple[type, type]:
             self._future.cancel()
 
     class AsyncStream(http.AsyncByteStream):  # type: ignore[misc, name-defined]
-        def __init__(self, items: asyncio.Queue[Item], future: concurrent.futures.Future[Any]) -> None:
+        def __init__(
+            self, items: asyncio.Queue[Item], future: concurrent.futures.Future[Any], request: Any
+        ) -> None:
             self._items = items
             self._future = future
+            self._request = request
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
             while True:
-                item = await self._items.get()
+                item = await atake(self._items, self._request, "body", self._future)
                 if item[0] == "body":
                     yield item[1]
                 elif item[0] == "end":
@@ -181,7 +220,8 @@ def transports(http: ModuleType) -> tuple[type, type]:
             items: queue.Queue[Item] = queue.Queue()
             scope = scope_for(request.method, request.url, request.headers.raw)
             future = self.loop.submit(exchange(self.app, scope, body, items.put))
-            return response(items.get(), SyncStream(items, future))
+            first = take(items, request, "response", future)
+            return response(first, SyncStream(items, future, request))
 
     class AsyncInProcessTransport(http.AsyncBaseTransport):  # type: ignore[misc, name-defined]
         """An async transport for clients on any event loop; the app still runs on its own loop."""
@@ -201,7 +241,8 @@ def transports(http: ModuleType) -> tuple[type, type]:
 
             scope = scope_for(request.method, request.url, request.headers.raw)
             future = self.loop.submit(exchange(self.app, scope, body, emit))
-            return response(await items.get(), AsyncStream(items, future))
+            first = await atake(items, request, "response", future)
+            return response(first, AsyncStream(items, future, request))
 
     return InProcessTransport, AsyncInProcessTransport
 

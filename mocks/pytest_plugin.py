@@ -1,4 +1,6 @@
-"""The pytest plugin (entry point ``pytest11: mockclaude``): the mock as fixtures, opt-in by name.
+"""The pytest plugin (entry point ``pytest11: mockclaude.pytest_plugin``, the module's own name, so
+``pytest_plugins = ["mockclaude.pytest_plugin"]`` in a conftest is no second registration): the mock as
+fixtures, opt-in by name. Its dependencies: ``pip install 'mockclaude[pytest]'``.
 
 Fixtures
     ``mockclaude``               the mock in this process (:class:`mockclaude.testkit.MockClaude`): ``.client()``,
@@ -12,24 +14,34 @@ Fixtures
 
 Marker ``@pytest.mark.mockclaude(...)`` (the closest one wins, key by key):
     ``recordings=True`` or a path (relative to the test file): answers come from that recording set; ``True``
-    means a set per test, ``recordings/<module>/<test>/`` next to the test file (a VCR cassette)
+    means a set per test, ``recordings/<module>/[<class>/]<test id>/`` next to the test file (a VCR cassette;
+    a test id with characters unfit for a folder name, ``test_q[What is 2+2?]``, gets a short hash added)
     ``record_mode="none"|"once"|"new_episodes"|"all"`` (VCR's modes; implies ``recordings=True``; default
     ``none``; ``--mockclaude-record-mode`` overrides it for every test that uses recordings)
-    ``upstream=`` where recording forwards to (default https://api.anthropic.com; allowed through the guard)
-    ``rules=`` a rules directory or file (instead of the shipped rules), or rules to add (a list of mappings
-    or YAML text) ahead of the shipped ones
+    ``upstream=`` where recording forwards to (default https://api.anthropic.com; allowed through the guard).
+    Recording forwards the client's key: it needs ``ANTHROPIC_API_KEY``; without it a request to record is
+    answered 401 naming that variable, and nothing is forwarded or written
+    ``rules=`` a rules directory or file (instead of the shipped rules; one that does not exist is an
+    error naming it), or rules to add (a list of mappings or YAML text) ahead of the shipped ones
     ``faults=["529; times=2", {"fault": "429", "path": "/v1/messages"}]`` armed before the test
     ``allow_hosts=["example.com"]`` hosts the test may reach besides loopback; ``allow_network=True`` lifts
     the guard altogether
-    any other :class:`~mockclaude.config.MockConfig` field (``latency`` defaults to ``"instant"``)
+    any other :class:`~mockclaude.config.MockConfig` field (``latency`` defaults to ``"instant"``;
+    with ``api_keys`` the clients send the first key, with ``admin_token`` the journal and faults send it)
 
 Inside these fixtures the network is blocked: reaching any host but loopback raises
-:class:`mockclaude.netguard.NetworkBlocked`, naming the host. Nothing is imported or started until a
+:class:`mockclaude.netguard.NetworkBlocked`, naming the host. Guarded: name resolution, ``connect``,
+UDP ``sendto``/``sendmsg``, and uvloop's loop (``create_connection``, ``getaddrinfo``, ``sock_connect``,
+``create_datagram_endpoint``); proxy variables (``HTTPS_PROXY`` and the like) are removed for the test,
+as a proxy on loopback would carry requests anywhere. Not guarded: C extensions with their own sockets,
+subprocesses, connections opened before the test (``allow_network=True`` lifts the guard and keeps
+proxies). Nothing is imported or started until a
 test asks for one of these fixtures, so the plugin costs nothing to suites that do not use it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,11 +89,23 @@ def marker_settings(node: pytest.Item) -> dict[str, Any]:
     return settings
 
 
+def _folder_name(name: str, limit: int = 80) -> str:
+    """``name`` as a folder name: unsafe characters become ``-``; when that (or shortening) changed it, a
+    short hash of the original keeps apart names that differ only there (``2+2`` and ``2*2``)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "test"
+    if safe == name and len(safe) <= limit:
+        return safe
+    return f"{safe[:limit]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
 def cassette_dir(node: pytest.Item) -> Path:
-    """``recordings/<module>/<test>/`` next to the test file: one recording set per test."""
+    """``recordings/<module>/[<class>/...]<test>/`` next to the test file: one recording set per test (its
+    class and full id, parameters included)."""
     module = Path(str(node.path))
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", node.name).strip("-")
-    return module.parent / "recordings" / module.stem / name
+    chain = node.listchain()
+    modules = [i for i, n in enumerate(chain) if isinstance(n, pytest.Module)]
+    names = [n.name for n in chain[modules[-1] + 1 :]] if modules else [node.name]
+    return module.parent.joinpath("recordings", module.stem, *(_folder_name(n) for n in names))
 
 
 def record_mode(settings: dict[str, Any], option: str | None) -> str:
@@ -106,6 +130,10 @@ def mock_config(node: pytest.Item, settings: dict[str, Any], option: str | None)
         values["upstream"] = settings.get("upstream", MockConfig.upstream)
     rules = settings.get("rules")
     values["rules_dir"] = here / rules if isinstance(rules, str | Path) else DEFAULT_RULES
+    if not values["rules_dir"].exists():  # a typo must not leave the mock silently without rules
+        raise pytest.UsageError(
+            f"@pytest.mark.{MARKER}(rules={rules!r}): {values['rules_dir']} does not exist"
+        )
     try:
         return MockConfig(**values)
     except TypeError as exc:
@@ -140,11 +168,16 @@ def mockclaude_network(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, mockclaude_config: MockConfig
 ) -> None:
     """Blocks every host but loopback (and the marker's ``allow_hosts``) for this test."""
-    from .netguard import NetworkGuard
+    import os
+
+    from .netguard import PROXY_VARIABLES, NetworkGuard
 
     settings = marker_settings(request.node)
     if settings.get("allow_network"):
         return
+    for variable in PROXY_VARIABLES:  # a proxy (even one on loopback) would carry requests to any host
+        if variable in os.environ:
+            monkeypatch.delenv(variable)
     guard = NetworkGuard(allowed_hosts(settings, mockclaude_config))
     for target, name, replacement in guard.patches():
         monkeypatch.setattr(target, name, replacement)

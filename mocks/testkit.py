@@ -13,11 +13,13 @@ Usable without pytest (the plugin in :mod:`mockclaude.pytest_plugin` wraps it in
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import tempfile
 import time
+import weakref
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -37,10 +39,12 @@ PLACEHOLDER_KEY = "sk-ant-mockclaude-test"
 class Endpoint:
     """What a test uses of a running mock: SDK clients, the journal, faults, rules, reset."""
 
-    def __init__(self, base_url: str, admin_http: httpx2.Client, rules: RuleFiles, api_key: str) -> None:
+    def __init__(
+        self, base_url: str, admin_http: httpx2.Client, rules: RuleFiles, api_key: str, admin_token: str = ""
+    ) -> None:
         self.base_url = base_url
         self.api_key = api_key
-        self.admin = Admin(admin_http)
+        self.admin = Admin(admin_http, admin_token)
         self.journal = Journal(self.admin)
         self.faults = Faults(self.admin)
         self.rules = rules
@@ -88,12 +92,16 @@ class Endpoint:
 
 
 class RuleFiles:
-    """A private rules directory: copies of a base set, and rules added during a test (which win)."""
+    """A private rules directory: copies of a base set, and rules added during a test (which win).
+
+    A base that does not exist is an error naming it (a typo must not leave the mock without rules)."""
 
     def __init__(self, base: Path | None) -> None:
+        if base is not None and not base.exists():
+            raise FileNotFoundError(f"mockclaude: the rules directory or file {str(base)!r} does not exist")
+        files = [] if base is None else [base] if base.is_file() else sorted(base.glob("*.yaml"))
         self.directory = Path(tempfile.mkdtemp(prefix="mockclaude-rules-"))
         self._added = 0
-        files = [] if base is None else [base] if base.is_file() else sorted(base.glob("*.yaml"))
         for path in files:
             shutil.copyfile(path, self.directory / f"50-{path.name}")
 
@@ -110,6 +118,28 @@ class RuleFiles:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def _refuse_placeholder_keys(forward: Any, upstream: str) -> Any:
+    """``Recorder.forward``, refusing requests without a real key: forwarding the placeholder would only
+    record the upstream's 401 as the cassette. The client gets a 401 naming ``ANTHROPIC_API_KEY``."""
+
+    async def guarded(request: Any, body: Any, send: Any) -> None:
+        if request.api_key and request.api_key != PLACEHOLDER_KEY:
+            await forward(request, body, send)
+            return
+        message = (
+            f"mockclaude: recording {request.method} {request.path} needs a real API key for {upstream}: "
+            "set ANTHROPIC_API_KEY (the fixtures' clients send it when recording). Nothing was forwarded "
+            "or recorded; replaying existing recordings needs no key."
+        )
+        payload = {"type": "error", "error": {"type": "authentication_error", "message": message}}
+        body_bytes = json.dumps(payload).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body_bytes)).encode())]
+        await send({"type": "http.response.start", "status": 401, "headers": headers})
+        await send({"type": "http.response.body", "body": body_bytes})
+
+    return guarded
+
+
 class MockClaude(Endpoint):
     """The mock app in this process, reached through in-process transports; ``serve()`` adds a port."""
 
@@ -118,15 +148,28 @@ class MockClaude(Endpoint):
 
         config = config or MockConfig(latency="instant")
         rules = RuleFiles(config.rules_dir)
-        self.config = replace(config, rules_dir=rules.directory)
+        try:
+            self.config = replace(config, rules_dir=rules.directory)
+            self.app = create_app(self.config)
+        except BaseException:
+            rules.remove()
+            raise
+        # Its temporary rules folder goes when the mock is closed, or garbage collected without close().
+        self._cleanup = weakref.finalize(self, rules.remove)
         self.loop = loop or AppLoop()
         self._owns_loop = loop is None
-        self.app = create_app(self.config)
         self.servers: list[LiveServer] = []
-        # Recording forwards the client's key to the upstream: a real one from the environment then.
+        # Recording forwards the client's key to the upstream: a real one from the environment then; else
+        # the first key the mock accepts (api_keys), or a placeholder when it accepts any.
         recording = self.config.record_mode in ("once", "new_episodes", "all")
-        api_key = (recording and os.environ.get("ANTHROPIC_API_KEY")) or PLACEHOLDER_KEY
-        super().__init__(IN_PROCESS_URL, self.http_client(http=httpx2), rules, api_key)
+        accepted = self.config.api_keys[0] if self.config.api_keys else PLACEHOLDER_KEY
+        api_key = (recording and os.environ.get("ANTHROPIC_API_KEY")) or accepted
+        recorder = self.app.pipeline.recorder
+        if recorder is not None:
+            recorder.forward = _refuse_placeholder_keys(recorder.forward, recorder.upstream)  # type: ignore[method-assign]
+        super().__init__(
+            IN_PROCESS_URL, self.http_client(http=httpx2), rules, api_key, self.config.admin_token
+        )
 
     def transport(self, http: ModuleType | None = None, asynchronous: bool = False) -> Any:
         """An in-process transport for ``http`` (``httpx2`` or ``httpx``; default: the SDK's library)."""
@@ -160,7 +203,7 @@ class MockClaude(Endpoint):
         self.admin.http.close()
         if self._owns_loop:
             self.loop.close()
-        self.rules.remove()
+        self._cleanup()
 
     def __enter__(self) -> MockClaude:
         return self
@@ -193,7 +236,11 @@ class LiveServer(Endpoint):
             time.sleep(0.005)
         base_url = f"http://127.0.0.1:{port}"
         super().__init__(
-            base_url, httpx2.Client(base_url=base_url, timeout=30, trust_env=False), mock.rules, mock.api_key
+            base_url,
+            httpx2.Client(base_url=base_url, timeout=30, trust_env=False),
+            mock.rules,
+            mock.api_key,
+            mock.config.admin_token,
         )
 
     def close(self) -> None:

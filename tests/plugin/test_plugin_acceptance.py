@@ -129,3 +129,15 @@ def test_sample_project_passes_offline(pytester: pytest.Pytester, monkeypatch: p
 
     result.stdout.fnmatch_lines(["plugins:*mockclaude-*"])  # loaded through the entry point
     result.assert_outcomes(passed=8)
+
+
+def test_the_pytest_extra_lists_what_the_plugin_needs() -> None:
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]
+    extra = project["optional-dependencies"]["pytest"]
+    names = {requirement.split("==")[0] for requirement in extra}
+    assert names == {"anthropic", "pytest", "responses", "requests"}
+    dev = set(project["optional-dependencies"]["dev"])
+    assert {r for r in extra if r.split("==")[0] != "requests"} <= dev  # the same pins as the suite's
+    assert project["entry-points"]["pytest11"] == {"mockclaude.pytest_plugin": "mockclaude.pytest_plugin"}

@@ -164,6 +164,15 @@ def proxied(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_live_server_bypasses_proxies_from_the_environment(proxied: None, mockclaude_server: Any) -> None:
+    assert "HTTPS_PROXY" not in os.environ  # the guard removes proxies for the test
+    assert anthropic.Anthropic(max_retries=0).messages.create(**ask("Hello")).content[0].text
+
+
+@pytest.mark.mockclaude(allow_network=True)
+def test_without_the_guard_proxies_stay_but_not_before_the_mock(
+    proxied: None, mockclaude_server: Any
+) -> None:
+    assert os.environ["HTTPS_PROXY"] == "http://127.0.0.1:9"
     assert "127.0.0.1" in os.environ["NO_PROXY"].split(",")
     assert anthropic.Anthropic(max_retries=0).messages.create(**ask("Hello")).content[0].text
 
@@ -179,3 +188,95 @@ def test_marker_fault_mapping_narrowed_to_a_path(mockclaude: MockClaude) -> None
 @pytest.mark.mockclaude(allow_network=True)
 def test_marker_can_lift_the_guard(mockclaude: MockClaude) -> None:
     assert socket.getaddrinfo.__module__ == "socket"
+
+
+ADMIN_TOKEN_AND_KEYS = """
+import pytest
+
+ASK = dict(model="claude-haiku-4-5", max_tokens=20, messages=[{"role": "user", "content": "hi"}])
+
+
+@pytest.mark.mockclaude(admin_token="tok")
+def test_admin_token(mockclaude_client, mockclaude_journal, mockclaude_faults, mockclaude_server):
+    mockclaude_faults.add("529; times=1; retry_after=0")
+    mockclaude_client.messages.create(**ASK)
+    assert [e["status"] for e in mockclaude_journal.entries()] == [529, 200]
+    assert mockclaude_server.journal.messages()
+
+
+@pytest.mark.mockclaude(api_keys=("sk-ant-only", "sk-ant-other"))
+def test_api_keys(mockclaude_client, mockclaude_async_client, mockclaude_server):
+    import asyncio, anthropic, os
+    assert mockclaude_client.messages.create(**ASK).content
+    assert asyncio.run(mockclaude_async_client.messages.create(**ASK)).content
+    assert os.environ["ANTHROPIC_API_KEY"] == "sk-ant-only"
+    assert anthropic.Anthropic().messages.create(**ASK).content
+    with pytest.raises(anthropic.AuthenticationError):
+        anthropic.Anthropic(api_key="sk-ant-wrong").messages.create(**ASK)
+"""
+
+
+def test_marker_admin_token_and_api_keys_reach_the_fixtures(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    pytester.makepyfile(test_settings=ADMIN_TOKEN_AND_KEYS)
+    pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_marker_rules_that_do_not_exist_are_an_error_naming_them(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("myrules")
+    (pytester.path / "myrules" / "pong.yaml").write_text(
+        "rules:\n  - name: pong\n    when: {last_user: {equals: ping}}\n    answer: {text: pong}\n"
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        ASK = dict(model="claude-haiku-4-5", max_tokens=20, messages=[{"role": "user", "content": "ping"}])
+
+        @pytest.mark.mockclaude(rules="myrules")
+        def test_dir(mockclaude_client):
+            assert mockclaude_client.messages.create(**ASK).content[0].text == "pong"
+
+        @pytest.mark.mockclaude(rules="myrulez")
+        def test_typo(mockclaude_client):
+            mockclaude_client.messages.create(**ASK)
+
+        @pytest.mark.mockclaude(rules="myrules/nope.yaml")
+        def test_missing_file(mockclaude_client):
+            mockclaude_client.messages.create(**ASK)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=2)
+    result.stdout.fnmatch_lines(
+        ["*rules='myrulez'*myrulez does not exist*", "*rules='myrules/nope.yaml'*does not exist*"]
+    )
+
+
+def test_missing_rules_are_refused_outside_pytest_too(tmp_path: Any) -> None:
+    from mockclaude.config import MockConfig
+
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        MockClaude(MockConfig(latency="instant", rules_dir=tmp_path / "nowhere"))
+
+
+PLUGIN_BY_NAME = """
+def test_fixture(mockclaude_client):
+    assert mockclaude_client.messages.create(
+        model="claude-haiku-4-5", max_tokens=20, messages=[{"role": "user", "content": "hi"}]
+    ).content
+"""
+
+
+@pytest.mark.parametrize("how", ["entry point", "pytest_plugins in conftest", "-p on the command line"])
+def test_the_plugin_loads_by_entry_point_and_by_name(pytester: pytest.Pytester, how: str) -> None:
+    pytester.makepyfile(test_named=PLUGIN_BY_NAME)
+    args: list[str] = []
+    if how == "pytest_plugins in conftest":
+        pytester.makeconftest('pytest_plugins = ["mockclaude.pytest_plugin"]\n')
+    elif how == "-p on the command line":
+        args = ["-p", "mockclaude.pytest_plugin"]
+    result = pytester.runpytest_subprocess(*args)  # a fresh interpreter: entry points load as for a user
+    result.assert_outcomes(passed=1)

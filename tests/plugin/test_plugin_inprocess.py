@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,13 @@ with MockClaude() as mock:
     with client.messages.stream(**ask) as stream:
         streamed = "".join(stream.text_stream)
     assert text and streamed == text, (text, streamed)
+    try:  # the request's timeout holds in-process too (httpx's ReadTimeout: the SDK's APITimeoutError)
+        mock.client(timeout=0.3, max_retries=0).messages.create(
+            **ask, extra_headers={"x-mockclaude-fault": "delay_ms=2000"}
+        )
+        raise AssertionError("no timeout")
+    except anthropic.APITimeoutError:
+        pass
     print("sdk", anthropic.__version__, "via", type(client._client._transport).__name__, len(mock.journal))
 """
 
@@ -161,7 +169,7 @@ def test_old_sdk_on_httpx_in_process() -> None:
         [python, "-c", OLD_SDK_SCRIPT, site_packages], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.strip() == "sdk 0.121.0 via InProcessTransport 2"
+    assert done.stdout.strip() == "sdk 0.121.0 via InProcessTransport 3"
 
 
 @pytest.mark.anyio
@@ -170,3 +178,49 @@ async def test_async_client_in_an_async_test(mockclaude_async_client: Any) -> No
     assert "144" in message.content[0].text
     async with mockclaude_async_client.messages.stream(**ask("What is 12 * 12?")) as stream:
         assert await stream.get_final_text() == message.content[0].text
+
+
+DELAYED = {"x-mockclaude-fault": "delay_ms=2000"}
+
+
+def test_the_clients_timeout_holds_in_process(mockclaude: MockClaude) -> None:
+    started = time.monotonic()
+    with pytest.raises(anthropic.APITimeoutError):
+        mockclaude.client(timeout=0.3, max_retries=0).messages.create(**ask("Hello"), extra_headers=DELAYED)
+    assert time.monotonic() - started < 1.5
+
+    async def call() -> None:
+        client = mockclaude.async_client(timeout=0.3, max_retries=0)
+        await client.messages.create(**ask("Hello"), extra_headers=DELAYED)
+
+    started = time.monotonic()
+    with pytest.raises(anthropic.APITimeoutError):
+        asyncio.run(call())
+    assert time.monotonic() - started < 1.5
+    # and a timeout that is long enough lets the answer through
+    quick = {"x-mockclaude-fault": "delay_ms=100"}
+    assert (
+        mockclaude.client(timeout=5, max_retries=0).messages.create(**ask("Hi"), extra_headers=quick).content
+    )
+
+
+def test_the_read_timeout_holds_between_stream_events(mockclaude: MockClaude) -> None:
+    client = mockclaude.client(timeout=anthropic.Timeout(5, read=0.2), max_retries=0)
+    slow = {"x-mockclaude-fault": "slow_ms=500; chunk=16"}
+    started = time.monotonic()
+    with (
+        pytest.raises((anthropic.APITimeoutError, httpx2.ReadTimeout)),
+        client.messages.stream(**ask("Tell me about lighthouses"), extra_headers=slow) as stream,
+    ):
+        for _ in stream:
+            pass
+    assert time.monotonic() - started < 2
+
+    async def consume() -> None:
+        aclient = mockclaude.async_client(timeout=anthropic.Timeout(5, read=0.2), max_retries=0)
+        async with aclient.messages.stream(**ask("Tell me about lighthouses"), extra_headers=slow) as astream:
+            async for _ in astream:
+                pass
+
+    with pytest.raises((anthropic.APITimeoutError, httpx2.ReadTimeout)):
+        asyncio.run(consume())

@@ -21,6 +21,17 @@ from readme_blocks import block, blocks, followed_by
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+def test_quick_start_python_streams_from_the_mock(
+    mockclaude_server: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exec(compile(block("python", "Explain TCP slow start"), "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    entry = mockclaude_server.journal.last()
+    assert entry["status"] == 200 and entry["stream"]
+    assert entry["request"]["body"]["messages"][0]["content"] == "Explain TCP slow start"
+    assert printed.strip() and "slow start" in printed.lower()
+
+
 def test_pytest_section_runs_as_a_test_file(pytester: pytest.Pytester) -> None:
     code = block("python", "# test_support_bot.py")
     pytester.makepyfile(test_support_bot=code)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,3 +96,73 @@ def test_the_default_responses_mock() -> None:
         answer = requests.post(URL, headers=HEADERS, json=body("Hello"), timeout=10)
         assert answer.status_code == 200
         assert len(mock.journal) == 1
+
+
+def test_a_dropped_stream_raises_what_requests_raises_live(rsps: responses.RequestsMock) -> None:
+    dropped = {**HEADERS, "x-mockclaude-fault": "drop_after=3"}
+    answer = requests.post(
+        URL, headers=dropped, json=body("Tell me about lighthouses", stream=True), stream=True
+    )
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        list(answer.iter_lines())
+
+
+def test_dropped_streams_match_a_live_server(mockclaude_server: Any) -> None:
+    """The same fault over a socket: the error ``requests`` gives there is the one asserted above."""
+    dropped = {**HEADERS, "x-mockclaude-fault": "drop_after=3"}
+    answer = requests.post(
+        mockclaude_server.base_url + "/v1/messages",
+        headers=dropped,
+        json=body("Tell me about lighthouses", stream=True),
+        stream=True,
+        timeout=10,
+    )
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        list(answer.iter_lines())
+
+
+def test_requests_timeout_is_honoured(rsps: responses.RequestsMock) -> None:
+    started = time.monotonic()
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(
+            URL, headers={**HEADERS, "x-mockclaude-fault": "delay_ms=2000"}, json=body("hi"), timeout=0.3
+        )
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_shared_mock_stays_open_for_its_owner(mockclaude: MockClaude, mockclaude_journal: Any) -> None:
+    with responses.RequestsMock() as mock, add_mockclaude(mock, mockclaude) as same:
+        assert same is mockclaude
+        requests.post(URL, headers=HEADERS, json=body("hi"), timeout=10)
+    assert len(mockclaude_journal.messages()) == 1  # the fixture's mock was not closed by add_mockclaude
+    assert mockclaude.client().messages.create(**body("again")).content
+
+
+def test_the_route_is_not_an_unfired_expectation() -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        unused = add_mockclaude(rsps)  # registered, never called: the code under test had a cache hit
+    unused.close()
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        registration = add_mockclaude(rsps)
+        rsps.add(responses.GET, "https://example.com/expected", body="ok")
+        with pytest.raises(AssertionError, match=r"example\.com/expected"):  # other routes still count
+            rsps.stop()
+        rsps.reset()
+        registration.close()
+
+
+def _rules_folders() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("mockclaude-rules-*")}
+
+
+def test_without_with_nothing_is_left_behind() -> None:
+    threads = {t.ident for t in threading.enumerate()}
+    folders = _rules_folders()
+    for _ in range(3):
+        with responses.RequestsMock() as rsps:
+            add_mockclaude(rsps)
+            assert requests.post(URL, headers=HEADERS, json=body("Hello"), timeout=10).status_code == 200
+    gc.collect()
+    new_threads = [t.name for t in threading.enumerate() if t.ident not in threads]
+    assert new_threads.count("mockclaude-app") <= 1  # at most the one shared loop, not one per call
+    assert _rules_folders() - folders == set()

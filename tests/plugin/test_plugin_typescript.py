@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -55,3 +56,15 @@ def test_typescript_sdk_create_and_stream(mockclaude_server: Any) -> None:
     assert [e["stream"] for e in entries] == [False, True, False]
     user_agent = entries[0]["request"]["headers"]["user-agent"]
     assert user_agent.startswith("Anthropic/JS "), user_agent
+
+
+def test_the_typescript_sdk_is_pinned_exactly() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    pin = next(line for line in makefile.splitlines() if line.startswith("TS_SDK "))
+    assert re.fullmatch(r"TS_SDK\s+\?= @anthropic-ai/sdk@\d+\.\d+\.\d+", pin), pin  # a version, not a range
+    install = next(line for line in makefile.splitlines() if "npm install" in line)
+    assert "--save-exact" in install
+    manifest = SDK_DIR / "package.json"
+    if manifest.exists():  # what `make ts-sdk` wrote records the exact version too
+        wanted = json.loads(manifest.read_text()).get("dependencies", {}).get("@anthropic-ai/sdk", "")
+        assert not wanted or wanted == pin.rsplit("@", 1)[1], wanted

@@ -13,8 +13,9 @@ import anthropic
 import httpx2
 import pytest
 
-from conftest import REPO, Server, start_server, stop_server
+from conftest import Server, start_server, stop_server
 from mockclaude.faults import Armed, parse_fault
+from readme_blocks import block
 
 HELLO: dict[str, Any] = {
     "model": "claude-haiku-4-5",
@@ -228,23 +229,30 @@ def test_times_without_the_sdk_header_counts_per_fault(server: Server) -> None:
 
 
 # -- the README's raw-HTTP backoff loop recovers the same way ----------------------------------------------
-def readme_block(marker: str) -> str:
-    text = (REPO / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    found = [b for b in blocks if marker in b]
-    assert len(found) == 1, f"README has no single python block containing {marker!r}"
-    return found[0]
-
-
 def test_readme_backoff_loop_recovers(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
     namespace: dict[str, Any] = {}
-    exec(compile(readme_block("def post_with_backoff"), "README.md", "exec"), namespace)
+    exec(compile(block("python", "def post_with_backoff"), "README.md", "exec"), namespace)
     for fault in ("529; times=2; retry_after=0.05", "429; times=3; retry_after=0.05"):
         message = namespace["post_with_backoff"](HELLO, extra_headers={"x-mockclaude-fault": fault})
         assert message["type"] == "message"
     assert [e["status"] for e in attempts(server)] == [529, 529, 200, 429, 429, 429, 200]
+
+
+def test_readme_sdk_retries_through_injected_529s(
+    server: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    code = block("python", "with_raw_response.create(")
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    shown = re.search(r"# (\d+) (\S+)", code.splitlines()[-1])
+    assert shown is not None
+    retries, text = printed.split(" ", 1)
+    assert retries == shown.group(1) == "2" and text.startswith(shown.group(2))
+    assert [e["status"] for e in attempts(server)] == [529, 529, 200]
 
 
 # -- fault rules: armed through the admin API, by flag and from YAML -------------------------------------
