@@ -53,7 +53,7 @@ TS_SDK_DIR ?= $(HOME)/.cache/mockclaude/ts-sdk
 ts-sdk:  ## install the TypeScript SDK ($(TS_SDK)) into TS_SDK_DIR for its smoke test
 	@mkdir -p $(TS_SDK_DIR)
 	@if command -v npm >/dev/null 2>&1; then \
-	  npm install --silent --no-audit --no-fund --fetch-retries=1 --prefix $(TS_SDK_DIR) '$(TS_SDK)' \
+	  npm install --save-exact --silent --no-audit --no-fund --fetch-retries=1 --prefix $(TS_SDK_DIR) '$(TS_SDK)' \
 	    || echo "ts-sdk: npm install failed; the TypeScript SDK smoke test will be skipped"; \
 	else echo "ts-sdk: npm not found; the TypeScript SDK smoke test will be skipped"; fi
 	@touch $(TS_SDK_DIR)/.attempted
