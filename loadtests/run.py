@@ -11,7 +11,11 @@ and ``load-real`` call).
 The mock gets a realistic latency profile (``--latency model``: each model's published TTFT and speed),
 tier-3 rate limits (answers carry ``anthropic-ratelimit-*`` headers), the load-test rules (a 4-turn agent
 loop) and 3 s batches. Reports go to ``--out`` (Locust HTML + CSV,
-requests.jsonl, summary.json, PNG plots). The exit code is Locust's: 3 when a gate failed.
+requests.jsonl, summary.json, PNG plots). ``--mock-args`` is split as a shell would split it.
+
+The exit code is Locust's (1 when a request failed), except: 3 when a gate failed, 2 when records were
+lost between workers and master, 0 when an error-rate gate was set and passed (it decides how many
+failures are acceptable).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -107,8 +112,9 @@ def main() -> int:
         port = args.port or free_port()
         host = f"http://127.0.0.1:{port}"
         rules = HERE / "data" / "rules"
-        limits = f"--rate-limits {args.rate_limits}" if args.rate_limits != "none" else ""
-        mock_args = f"--speed {args.speed} --rules {rules} --batch-processing-s 3 {limits} {args.mock_args}"
+        limits = ["--rate-limits", args.rate_limits] if args.rate_limits != "none" else []
+        ours = ["--speed", args.speed, "--rules", str(rules), "--batch-processing-s", "3", *limits]
+        mock_args = f"{shlex.join(ours)} {args.mock_args}"
         log = (out / "mock.log").open("wb")
         mock = launch_mock(port, args.latency, mock_args, log)
         wait_ready(host, mock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+import shlex
 import subprocess
 import sys
 from typing import IO
@@ -11,7 +12,10 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def launch_mock(port: int, latency: str, extra_args: str, log: IO[bytes]) -> subprocess.Popen[bytes]:
-    """Start ``python -m mockclaude serve`` on 127.0.0.1:``port`` (the caller waits for it to answer)."""
+    """Start ``python -m mockclaude serve`` on 127.0.0.1:``port`` (the caller waits for it to answer).
+
+    ``extra_args`` is split as a shell would (``shlex.split``), so a quoted option value keeps its spaces:
+    ``--fault '529; probability=0.05'``."""
     argv = [
         sys.executable,
         "-m",
@@ -23,7 +27,7 @@ def launch_mock(port: int, latency: str, extra_args: str, log: IO[bytes]) -> sub
         str(port),
         "--latency",
         latency,
-        *extra_args.split(),
+        *shlex.split(extra_args),
     ]
     return subprocess.Popen(
         argv,

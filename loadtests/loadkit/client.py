@@ -4,6 +4,10 @@
 attempt's :class:`~loadkit.records.Record` to ``emit`` (the sink). A stream is read line by line as it
 arrives, so each SSE event is stamped when its bytes reach the client: headers, message_start, the first
 content_block_delta (time to first token), the first text delta, the last delta, message_stop.
+
+``timeout_s`` bounds the wait for an answer, not the answer: it is the socket's timeout for each read
+(and each write), so a request times out when no byte arrives for that long, before the headers or
+between two pieces of the body; a long generation that keeps streaming is not a timeout.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class Exchange:
     record: Record
     body: Any = None
     raw: bytes = b""
+    sent_at: float = 0.0  # time.perf_counter() when the request was handed to the client
 
 
 def _ms(t0: float) -> float:
@@ -93,7 +98,7 @@ class ApiClient:
         body: dict[str, Any] | None = None,
         *,
         workflow: Workflow | None = None,
-        intended_t: float | None = None,
+        intended_at: float | None = None,
         headers: dict[str, str] | None = None,
         batch_price: bool = False,
     ) -> Exchange:
@@ -110,9 +115,10 @@ class ApiClient:
             rec = exchange.record
             rec.attempt, rec.request_key = attempt, key
             rec.workflow_id = workflow.workflow_id if workflow else None
-            if attempt == 0 and intended_t is not None:
-                rec.intended_t = intended_t
-                rec.send_lag_ms = round((rec.t - intended_t) * 1000, 3)
+            if attempt == 0 and intended_at is not None:
+                # the lag on the monotonic clock; the wall-clock intended time only places it on a time line
+                rec.send_lag_ms = round((exchange.sent_at - intended_at) * 1000, 3)
+                rec.intended_t = rec.t - rec.send_lag_ms / 1000
             if first_ms is None:
                 first_ms = rec.e2e_ms
             last = attempt == self.retries or not self._retryable(rec)
@@ -166,26 +172,26 @@ class ApiClient:
             model=body.get("model") if body else None,
             worker=self.worker,
         )
-        exchange = Exchange(rec)
         response = None
         t0 = time.perf_counter()
+        exchange = Exchange(rec, sent_at=t0)
         try:
-            with gevent.Timeout(self.timeout_s, TimeoutError):
-                response = self.http.request(method, self.prefix + path, body=payload, headers=hdrs)
-                rec.headers_ms = _ms(t0)
-                self._read_headers(rec, response)
-                if rec.status >= 400:
-                    self._read_error(rec, response.read())
-                elif stream:
-                    exchange.body = self._read_stream(rec, response, t0)
+            # the client's network_timeout is each socket read's: no byte for timeout_s is a timeout
+            response = self.http.request(method, self.prefix + path, body=payload, headers=hdrs)
+            rec.headers_ms = _ms(t0)
+            self._read_headers(rec, response)
+            if rec.status >= 400:
+                self._read_error(rec, response.read())
+            elif stream:
+                exchange.body = self._read_stream(rec, response, t0)
+            else:
+                exchange.raw = response.read()
+                rec.bytes = len(exchange.raw)
+                if path.endswith("/results"):
+                    exchange.body = self._read_results(rec, exchange.raw)
                 else:
-                    exchange.raw = response.read()
-                    rec.bytes = len(exchange.raw)
-                    if path.endswith("/results"):
-                        exchange.body = self._read_results(rec, exchange.raw)
-                    else:
-                        exchange.body = self._read_json(rec, exchange.raw)
-        except TimeoutError:  # gevent.Timeout above and socket timeouts alike
+                    exchange.body = self._read_json(rec, exchange.raw)
+        except TimeoutError:  # a socket read (or the connect) waited timeout_s for nothing
             rec.error_class = "timeout"
         except ConnectionRefusedError:
             rec.error_class = "connection"
@@ -220,6 +226,9 @@ class ApiClient:
                 value = _float(h.get(f"anthropic-ratelimit-{family}-{part}"))
                 if value is not None:
                     rec.ratelimit[f"{family}-{part}"] = value
+            reset = h.get(f"anthropic-ratelimit-{family}-reset")
+            if reset:
+                rec.ratelimit[f"{family}-reset"] = reset
 
     @staticmethod
     def _read_error(rec: Record, raw: bytes) -> None:
@@ -246,6 +255,7 @@ class ApiClient:
             rec.error_class, rec.error_message = "truncated", "unparsable JSON body"
             return None
         if isinstance(body, dict) and body.get("type") == "message":
+            rec.model_calls = 1
             rec.model = body.get("model") or rec.model
             rec.stop_reason = body.get("stop_reason")
             self._usage(rec, body.get("usage"))
@@ -257,6 +267,7 @@ class ApiClient:
         totals: dict[str, int] = {}
         for item in results:
             message = (item.get("result") or {}).get("message") or {}
+            rec.model_calls += 1 if message else 0
             rec.model = message.get("model") or rec.model
             for key, value in (message.get("usage") or {}).items():
                 if isinstance(value, int):
@@ -296,6 +307,7 @@ class ApiClient:
                     block["signature"] = delta["signature"]
             elif kind == "message_start":
                 rec.message_start_ms = now
+                rec.model_calls = 1
                 message = data["message"]
                 rec.model = message.get("model") or rec.model
                 self._usage(rec, message.get("usage"))

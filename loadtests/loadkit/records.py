@@ -26,7 +26,7 @@ ERROR_CLASSES = (
     "other_4xx",  # 403, 404, 413 ...
     "error_event",  # 200, then an `event: error` inside the stream
     "truncated",  # the stream or body ended before it was complete (no message_stop)
-    "timeout",  # no answer within --timeout-s
+    "timeout",  # no byte from the target for --timeout-s (before the headers or between reads)
     "connection",  # refused or reset before a status line
 )
 RATE_LIMIT_FAMILIES = ("requests", "tokens", "input-tokens", "output-tokens")
@@ -68,8 +68,8 @@ class Record:
     model: str | None = None
     workflow_id: str | None = None
     worker: str | None = None
-    intended_t: float | None = None  # open loop: when it was due (unix s)
-    send_lag_ms: float | None = None  # open loop: actual - intended send time
+    intended_t: float | None = None  # open loop: when it was due (unix s, for display: t - send_lag_ms)
+    send_lag_ms: float | None = None  # open loop: actual - intended send time (monotonic clock)
     attempt: int = 0
     request_key: str | None = None  # the logical request; attempts share it
     # monotonic offsets from sent, ms
@@ -94,8 +94,10 @@ class Record:
     cache_read_input_tokens: int | None = None
     deltas: int = 0
     bytes: int = 0
-    ratelimit: dict[str, float] = field(default_factory=dict)
+    # anthropic-ratelimit-{family}-{limit,remaining} as numbers, -reset as the RFC 3339 text
+    ratelimit: dict[str, float | str] = field(default_factory=dict)
     cost_usd: float = 0.0
+    model_calls: int = 0  # answers generated: 1 for a create message, one per item of batch results
     # derived (filled by finish())
     ttft_ms: float | None = None
     first_text_ttft_ms: float | None = None
@@ -153,7 +155,7 @@ class Workflow:
     makespan_ms: float = 0.0
     turns: int = 0
     requests: int = 0
-    model_ms: float = 0.0  # time spent waiting on the API
+    model_ms: float = 0.0  # wall time spent waiting on the API (parallel calls counted once)
     tool_ms: float = 0.0  # time spent in (simulated) tools
     children_ms: list[float] = field(default_factory=list)  # fan-out: each subtask's latency
     straggler_ratio: float | None = None  # slowest / median child
@@ -166,7 +168,8 @@ class Workflow:
         return self.error_class is None
 
     def add(self, record: Record) -> Record:
-        """Account one request of the workflow (its time in the model, its cost, its failure)."""
+        """Account one request of the workflow (its cost, its failure; its time in the model when the
+        workflow's requests run one after another: a workflow with parallel ones sets ``model_ms`` itself)."""
         self.requests += 1
         self.model_ms += record.e2e_ms or 0.0
         self.cost_usd += record.cost_usd

@@ -7,9 +7,18 @@ and feeds the live figures of the progress line and the dollar budget.
 
 Distributed: a worker also queues each record and ships the queue with Locust's periodic worker report
 (``events.report_to_master``); the master writes what it receives into the merged ``requests.jsonl``
-(``events.worker_report``), so its summary and exact percentiles cover every worker. At the end each
-worker sends a ``loadkit_done`` custom message with the count it wrote, which the summary checks.
-The master (or the single process) writes the reports when Locust quits.
+(``events.worker_report``), so its summary and exact percentiles cover every worker. When its test stops
+(after its users finished, up to ``--stop-timeout``) each worker sends a ``loadkit_done`` custom message
+with its last records and the count it wrote. Locust's master gives its workers only 0.5 s after ``quit``
+for their last reports, too little for a worker still finishing its users, so the master's quit is
+wrapped: it sends the workers ``quit``, waits (up to ``--stop-timeout`` + ``QUIT_GRACE_S``) for every
+worker's ``loadkit_done``, then lets Locust's quit run. A worker that never sends it, or whose count
+differs from what the master received, makes the run exit 2. The master (or the single process)
+writes the reports when Locust quits.
+
+The exit code: 2 when records were lost between workers and master; else 3 when a gate failed; else 2
+when the locustfile raised; else, with an error-rate gate, 0 (the gate decided that the failures are
+acceptable); else Locust's own (1 when any request failed).
 """
 
 from __future__ import annotations
@@ -30,7 +39,8 @@ from typing import Any
 import gevent
 import locust
 import orjson
-from locust.runners import MasterRunner, WorkerRunner
+from locust.rpc import Message
+from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 from locust.stats import CSV_STATS_INTERVAL_SEC
 
 from . import health, plots, shapes, summary
@@ -46,6 +56,12 @@ METRICS = (
     ("output_tokens", "output tokens"),
     ("send_lag_ms", "open-loop send lag ms"),
 )
+QUIT_GRACE_S = 10.0  # how long, beyond --stop-timeout, the master waits for each worker's final count
+
+
+def worker_key(client_id: str) -> str:
+    """A worker's name in file names and in the summary (its Locust client id, made file-safe)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", client_id)
 
 
 class LoadError(Exception):
@@ -89,6 +105,9 @@ class Sink:
         self.monitor: health.Monitor | None = None
         self.progress: gevent.Greenlet | None = None
         self.workers_done: dict[str, int] = {}
+        self.workers_seen: set[str] = set()
+        self.quit_sent = False
+        self.awaiting_workers = False
         self.started = time.time()
         self.budget_stopped = False
         self.run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
@@ -101,9 +120,10 @@ class Sink:
             self.role = "master"
             env.events.worker_report.add_listener(self.on_worker_report)
             runner.register_message("loadkit_done", self.on_worker_done)
+            self._wrap_master_quit(runner)
         elif isinstance(runner, WorkerRunner):
             self.role = "worker"
-            self.worker_id = re.sub(r"[^A-Za-z0-9_.-]", "_", runner.client_id)
+            self.worker_id = worker_key(runner.client_id)
             env.events.report_to_master.add_listener(self.on_report_to_master)
         env.events.test_start.add_listener(self.on_test_start)
         env.events.test_stop.add_listener(self.on_test_stop)
@@ -135,24 +155,34 @@ class Sink:
         if self.monitor is None:
             self.monitor = health.Monitor(self.emit_health, self.worker_id or self.role)
             self.monitor.start()
+        if self.role == "master":  # a new test in the web UI: each worker sends a new final count
+            self.workers_done.clear()
         if self.role != "worker" and self.options.progress_s > 0 and self.progress is None:
             self.progress = gevent.spawn(self._progress_loop)
         self.started = time.time()
 
     def on_test_stop(self, environment: Any, **_: Any) -> None:
-        if self.role == "worker":
+        if self.role == "worker":  # its users have finished: nothing more is written here
             self._close()
-            self.env.runner.send_message("loadkit_done", {"worker": self.worker_id, "written": self.written})
+            lines, self.outbox = self.outbox, []
+            self.env.runner.send_message(
+                "loadkit_done", {"worker": self.worker_id, "written": self.written, "lines": lines}
+            )
 
     def on_quitting(self, environment: Any, **_: Any) -> None:
+        if self.role == "master":  # Ctrl-C or SIGTERM: Locust quits the workers only after this event
+            self.quit_workers_and_wait()
         for g in (self.progress, self.monitor):
             if g is not None:
                 g.kill(block=False) if isinstance(g, gevent.Greenlet) else g.stop()
         self._close()
         if self.role != "worker" and self.path is not None:
-            if self.options.csv_prefix:  # Locust rewrites its CSV once a second: let it write the final one
-                gevent.sleep(CSV_STATS_INTERVAL_SEC + 0.2)
+            every_record_in = time.monotonic()
             self.finalize()
+            if self.options.csv_prefix:
+                # Locust rewrites its CSV once a second: let it write once more after the last record (the
+                # summary and plots above took part of that second already)
+                gevent.sleep(max(0.0, CSV_STATS_INTERVAL_SEC + 0.2 - (time.monotonic() - every_record_in)))
 
     def _close(self) -> None:
         if self.file is not None:
@@ -184,7 +214,10 @@ class Sink:
                 for key, label in METRICS:
                     if line.get(key) is not None:
                         stats.get(label, "METRIC").log(line[key], 0)
-                stats.get("cost per request µ$", "METRIC").log(item.cost_usd * 1e6, 0)
+                for _ in range(item.model_calls):  # batch results: one sample per answer in them
+                    stats.get("cost per model call µ$", "METRIC").log(
+                        item.cost_usd / item.model_calls * 1e6, 0
+                    )
         else:
             stats.get(f"{item.scenario} makespan ms", "WORKFLOW").log(item.makespan_ms, 0)
             stats.get(f"{item.scenario} turns", "WORKFLOW").log(item.turns, 0)
@@ -220,16 +253,67 @@ class Sink:
 
     def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
         payload = data.get("loadkit") or {}
-        lines = payload.get("lines") or []
-        self.live.received[payload.get("worker") or client_id] += len(lines)
+        self._receive(payload.get("worker") or worker_key(client_id), payload.get("lines") or [])
+
+    def on_worker_done(self, environment: Any, msg: Any, **_: Any) -> None:
+        worker = msg.data.get("worker") or worker_key(msg.node_id)
+        self._receive(worker, msg.data.get("lines") or [])
+        self.workers_done[worker] = msg.data["written"]
+
+    def _receive(self, worker: str, lines: list[dict[str, Any]]) -> None:
+        self.workers_seen.add(worker)
+        self.live.received[worker] += len(lines)
+        if lines and self.file is None:
+            log.error("%d records from %s arrived after the merged file was closed", len(lines), worker)
         for line in lines:
             if self.file is not None:
                 self.file.write(orjson.dumps(line) + b"\n")
             self.live.add(line)
         self._check_budget()
 
-    def on_worker_done(self, environment: Any, msg: Any, **_: Any) -> None:
-        self.workers_done[msg.data["worker"]] = msg.data["written"]
+    def _wrap_master_quit(self, runner: MasterRunner) -> None:
+        """Make the master's quit wait for every worker's final records (see the module's docstring)."""
+        locust_quit = runner.quit
+
+        def quit() -> None:
+            if self.awaiting_workers:  # a worker's own quit message while we wait for the others
+                return
+            if not self.quit_sent:
+                runner.stop(send_stop_to_client=False)  # as Locust's quit does first
+                self.quit_workers_and_wait()
+            locust_quit()
+
+        runner.quit = quit  # type: ignore[method-assign]
+
+    def quit_workers_and_wait(self) -> None:
+        """Send every worker ``quit``, then wait for each one's ``loadkit_done`` (bounded)."""
+        if self.quit_sent:
+            return
+        self.quit_sent = True
+        runner = self.env.runner
+        for client in list(runner.clients.all):
+            self.workers_seen.add(worker_key(client.id))
+            runner.server.send_to_client(Message("quit", None, client.id))
+        deadline = time.monotonic() + float(self.env.stop_timeout or 0) + QUIT_GRACE_S
+        self.awaiting_workers = True
+        try:
+            while True:
+                # a worker gone from the list quit without its count; a missing one stopped answering
+                pending = [
+                    worker_key(c.id)
+                    for c in list(runner.clients.all)
+                    if c.state != STATE_MISSING and worker_key(c.id) not in self.workers_done
+                ]
+                if not pending:
+                    break
+                if time.monotonic() >= deadline:
+                    log.error(
+                        "no final count from %s within the stop timeout + %.0f s", pending, QUIT_GRACE_S
+                    )
+                    break
+                gevent.sleep(0.05)
+        finally:
+            self.awaiting_workers = False
 
     # ---- progress and the end -------------------------------------------------------------------------
     def _progress_loop(self) -> None:
@@ -262,7 +346,7 @@ class Sink:
             "started": dt.datetime.fromtimestamp(self.started, dt.UTC).isoformat(),
             "ended": dt.datetime.now(dt.UTC).isoformat(),
             "target": self.env.host,
-            "model": o.model or "(per scenario, see the data file)",
+            "model": o.model or None,  # when None, the summary names the models that answered
             "scenarios_file": o.scenarios,
             "user_classes": {u.__name__: u.weight for u in self.env.user_classes},
             "shape": {
@@ -296,9 +380,10 @@ class Sink:
             "python": platform.python_version(),
             "machine": {"cpus": os.cpu_count(), "loadavg_at_end": os.getloadavg(), "node": platform.node()},
             "role": self.role,
+            # every worker seen; written is None for one that never sent its final count
             "workers": {
-                w: {"written": n, "received": self.live.received.get(w, 0)}
-                for w, n in sorted(self.workers_done.items())
+                w: {"written": self.workers_done.get(w), "received": self.live.received.get(w, 0)}
+                for w in sorted(self.workers_seen | set(self.workers_done))
             },
             "argv": sys.argv,
         }
@@ -311,15 +396,18 @@ class Sink:
         result["files"] = {"requests": self.path.name, "plots": plots.write_all(out, lines, result)}
         (out / "summary.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
         print("\n" + summary.headline(result) + f"\nreports: {out}", file=sys.stderr, flush=True)
-        mismatched = [w for w, v in result["meta"]["workers"].items() if v["written"] != v["received"]]
-        if mismatched:
+        lost = [w for w, v in result["meta"]["workers"].items() if v["written"] != v["received"]]
+        if lost:
             log.error("records lost between workers and master: %s", result["meta"]["workers"])
-        if not result["passed"]:
-            self.env.process_exit_code = 3
-        elif self.env.runner.exceptions or mismatched:
+        if lost:  # the figures (and so the gates) miss records: that comes first
             self.env.process_exit_code = 2
-        else:
-            self.env.process_exit_code = 0
+        elif not result["passed"]:
+            self.env.process_exit_code = 3
+        elif self.env.runner.exceptions:
+            self.env.process_exit_code = 2
+        elif "error_rate" in result["meta"]["gate_thresholds"]:
+            self.env.process_exit_code = 0  # the error-rate gate passed: the failures are acceptable
+        # else Locust's own exit code: 1 when any request failed
 
 
 def _git(*args: str) -> str:

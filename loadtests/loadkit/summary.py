@@ -64,8 +64,9 @@ def end_t(r: dict[str, Any]) -> float:
 def windows(requests: list[dict[str, Any]], stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Time windows (the step shape's steady windows, else 5 s slices) with their measured concurrency
     (mean requests in flight, by Little's law, over the requests started in the window) and exact TTFT/e2e
-    percentiles (in a step's window, of the requests that both started and ended inside it, so the next
-    step's ramp-up does not leak into this one)."""
+    percentiles. A request belongs to the window in which it started, however long it took (keeping only
+    those that also ended inside would leave out the slow ones and bias the percentiles low); the step
+    shape holds its last level one more step so the last window's requests can finish."""
     if not requests:
         return []
     if stages:
@@ -77,7 +78,6 @@ def windows(requests: list[dict[str, Any]], stages: list[dict[str, Any]]) -> lis
     out = []
     for start, end, users in spans:
         inside = [r for r in requests if start <= r["t"] < end]
-        measured = [r for r in inside if end_t(r) <= end] if stages else inside
         if not inside or end <= start:
             continue
         busy_s = sum((r.get("e2e_ms") or 0) / 1000 for r in inside)
@@ -91,27 +91,42 @@ def windows(requests: list[dict[str, Any]], stages: list[dict[str, Any]]) -> lis
                 "requests": len(inside),
                 "errors": errors,
                 "requests_per_s": round(len(inside) / (end - start), 2),
-                "ttft_ms": dist(r.get("ttft_ms") for r in measured if not r.get("error_class")),
-                "e2e_ms": dist(r.get("e2e_ms") for r in measured if not r.get("error_class")),
+                "ttft_ms": dist(r.get("ttft_ms") for r in inside if not r.get("error_class")),
+                "e2e_ms": dist(r.get("e2e_ms") for r in inside if not r.get("error_class")),
             }
         )
     return out
 
 
 def _rate_limits(requests: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per model (limits are per model class) and header family: the limit and the least headroom seen."""
+    """Per model (limits are per model class) and header family: the answer with the least headroom
+    (remaining / limit), with that answer's own limit, remaining and reset time (the three come from one
+    answer, never mixed across answers), and the limits seen (a real API may change them during a run)."""
     out: dict[str, Any] = {}
     for model, rows in sorted(_group([r for r in requests if r.get("ratelimit")], "model").items()):
         for family in RATE_LIMIT_FAMILIES:
-            seen = [r["ratelimit"] for r in rows if r["ratelimit"].get(f"{family}-limit")]
-            if seen:
-                out.setdefault(model, {})[family] = {
-                    "limit": max(rl[f"{family}-limit"] for rl in seen),
-                    "min_remaining": min(rl.get(f"{family}-remaining", 0) for rl in seen),
-                    "min_headroom": round(
-                        min(rl.get(f"{family}-remaining", 0) / rl[f"{family}-limit"] for rl in seen), 4
-                    ),
-                }
+            seen = [r for r in rows if r["ratelimit"].get(f"{family}-limit")]
+            if not seen:
+                continue
+
+            def headroom(r: dict[str, Any], family: str = family) -> float:
+                rl = r["ratelimit"]
+                return float(rl.get(f"{family}-remaining", 0)) / float(rl[f"{family}-limit"])
+
+            least = min(seen, key=headroom)
+            rl = least["ratelimit"]
+            out.setdefault(model, {})[family] = {
+                "answers": len(seen),
+                "least_headroom": {
+                    "headroom": round(headroom(least), 4),
+                    "limit": rl[f"{family}-limit"],
+                    "remaining": rl.get(f"{family}-remaining", 0),
+                    "reset": rl.get(f"{family}-reset"),
+                    "t": least["t"],
+                    "request_id": least.get("request_id"),
+                },
+                "limits_seen": sorted({r["ratelimit"][f"{family}-limit"] for r in seen}),
+            }
     return out
 
 
@@ -183,6 +198,14 @@ def build(lines: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
         tokens["input_tokens"] + tokens["cache_creation_input_tokens"] + tokens["cache_read_input_tokens"]
     )
     cost = sum(r.get("cost_usd", 0) for r in requests)
+    model_calls = sum(r.get("model_calls", 0) for r in requests)
+    models = Counter(r["model"] for r in requests if r.get("model") and r.get("model_calls"))
+    meta = {
+        **meta,
+        # what answered (the answers' own model field), not what the options said
+        "model": meta.get("model") or ", ".join(sorted(models)) or None,
+        "models": dict(sorted(models.items())),
+    }
     finals = [r for r in requests if r.get("attempts") is not None]
     summary: dict[str, Any] = {
         "schema": SCHEMA,
@@ -217,7 +240,10 @@ def build(lines: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
         },
         "cost": {
             "total_usd": round(cost, 6),
-            "per_request_usd": cost / len(requests) if requests else 0.0,
+            # per answer generated (a create message, or one item of batch results); not per HTTP request,
+            # which would count batch creates and polls ($0) and failed attempts
+            "model_calls": model_calls,
+            "per_model_call_usd": cost / model_calls if model_calls else 0.0,
             "per_hour_usd": round(cost / duration * 3600, 4),
             "per_workflow_usd": {s: w["cost_usd_mean"] for s, w in _workflows(workflows).items()},
             "price_table_as_of": meta.get("price_table_as_of"),

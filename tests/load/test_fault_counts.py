@@ -1,6 +1,7 @@
 """With about 10% of requests hit by injected faults, the load test's error counts by class equal what
 the mock says it injected (``GET /_mock/stats``): 400, 401, 429, 529, other 5xx, mid-stream error
-events, dropped (truncated) answers and delays past the client timeout, each counted on its own."""
+events, dropped (truncated) answers, and headers late or a body stalled for longer than the client's
+timeout, each counted on its own. A run without gates keeps Locust's exit code: 1, as requests failed."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ FAULTS = (
     "503; probability=0.005",
     "400; probability=0.01",
     "401; probability=0.005",
-    "error_after=4; probability=0.01",
+    "error_after=4; probability=0.02",  # (streams only: half the requests)
     "drop_after=4; probability=0.01",
-    "delay_ms=4000; probability=0.004",  # past the client's 2 s timeout: a timeout
+    "delay_ms=4000; probability=0.004",  # headers past the client's 2 s timeout: a timeout
+    "slow_ms=3000; chunk=64; probability=0.006",  # 3 s between two pieces of the body: a timeout too
 )
+ONLY_MESSAGES = "; path=/v1/messages"  # not the start-up probe (GET /v1/models), which the stats would count
 # the mock's name for what it injected -> the load test's error class
 CLASS_OF = {
     "400": "400",
@@ -34,11 +37,12 @@ CLASS_OF = {
     "error_event": "error_event",
     "drop": "truncated",
     "delay": "timeout",
+    "slow": "timeout",
 }
 
 
 def test_error_counts_by_class_equal_the_injected_faults(tmp_path: Path) -> None:
-    args = [a for f in FAULTS for a in ("--fault", f)]
+    args = [a for f in FAULTS for a in ("--fault", f + ONLY_MESSAGES)]
     server = start_server(tmp_path, "--latency", "instant", *args)
     try:
         data = scenarios(tmp_path, wait_s=[0.005, 0.015])
@@ -50,7 +54,7 @@ def test_error_counts_by_class_equal_the_injected_faults(tmp_path: Path) -> None
             "-r",
             "8",
             "-t",
-            "8s",
+            "6s",
             "--scenarios",
             str(data),
             "--timeout-s",
@@ -63,7 +67,7 @@ def test_error_counts_by_class_equal_the_injected_faults(tmp_path: Path) -> None
         stats = httpx2.get(server.base_url + "/_mock/stats").json()
     finally:
         stop_server(server)
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 1, done.stderr[-3000:]  # no gate: Locust's exit code for failed requests
     out = tmp_path / "out"
     rows = lines(out / "requests.jsonl")
     measured = Counter(r["error_class"] for r in rows if r.get("error_class"))
@@ -75,6 +79,7 @@ def test_error_counts_by_class_equal_the_injected_faults(tmp_path: Path) -> None
     )  # (the start-up probe is a GET /v1/models)
     assert 0.05 < sum(expected.values()) / len(rows) < 0.16, (expected, len(rows))
     assert all(expected[c] > 0 for c in set(CLASS_OF.values())), expected  # every class was exercised
+    assert stats["faults_injected"].get("slow"), stats["faults_injected"]  # the stall between reads too
     assert measured == expected, (measured, expected)
     s = summary(out)
     assert {c: n for c, n in s["requests"]["by_class"].items() if n} == dict(expected)
@@ -87,7 +92,16 @@ def test_error_counts_by_class_equal_the_injected_faults(tmp_path: Path) -> None
 
 
 def test_retries_count_every_attempt_and_report_first_attempt_and_total_latency(tmp_path: Path) -> None:
-    server = start_server(tmp_path, "--latency", "steady", "--speed", "10", "--fault", "529; probability=0.3")
+    server = start_server(
+        tmp_path,
+        "--latency",
+        "steady",
+        "--speed",
+        "10",
+        "--fault",
+        "529; probability=0.3; retry_after=0.2" + ONLY_MESSAGES,  # the client waits what retry-after says
+    )
+    # (the error-rate gate decides the exit code: retries make the first attempts' 529s acceptable)
     try:
         done = run_locust(
             tmp_path / "out",
@@ -97,11 +111,13 @@ def test_retries_count_every_attempt_and_report_first_attempt_and_total_latency(
             "-r",
             "4",
             "-t",
-            "4s",
+            "3s",
             "--retries",
             "3",
             "--stop-timeout",
             "5",
+            "--gate-error-rate",
+            "0.25",
             "StreamingChatUser",
         )
         stats = httpx2.get(server.base_url + "/_mock/stats").json()

@@ -2,7 +2,9 @@
 measured through Locust must match the profile (medians within 2 ms, p99 within 10 ms) at low concurrency.
 
 The profile is the catalog's jitter-free ``steady`` one (300 ms to the first token, 50 tokens/s =
-20 ms per token), read from the catalog, not restated here.
+20 ms per token), read from the catalog, not restated here. 15 users for 13 s give over 200
+streams, so the p99 is a percentile, not the maximum. The run's ``--timeout-s 0.8`` is shorter than every
+answer (about 0.9 s) but longer than any wait for a byte: a long answer that keeps streaming is no timeout.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from mockclaude.config import DEFAULT_CATALOG
 PROFILE = ModelCatalog.load(DEFAULT_CATALOG).profiles["steady"]
 TTFT_MS = PROFILE.ttft_ms
 ITL_MS = 1000 / PROFILE.tokens_per_s
+MIN_SAMPLES = 200
+TIMEOUT_S = 0.8
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +41,7 @@ def run(steady_mock: Server, tmp_path_factory: pytest.TempPathFactory) -> Path:
         out,
         wait_s=[0.0, 0.05],
         stream_chat={
-            "max_tokens": 60,
+            "max_tokens": 32,
             "prompts": ["Write a short story about a lighthouse keeper, chapter {n}."],
         },
     )
@@ -45,15 +49,17 @@ def run(steady_mock: Server, tmp_path_factory: pytest.TempPathFactory) -> Path:
         out,
         steady_mock.base_url,
         "-u",
-        "6",
+        "15",
         "-r",
-        "6",
+        "15",
         "-t",
-        "20s",
+        "13s",
         "--scenarios",
         str(data),
         "--stop-timeout",
         "5",
+        "--timeout-s",
+        str(TIMEOUT_S),
         "StreamingChatUser",
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -68,13 +74,19 @@ def nearest_rank(values: list[float], p: float) -> float:
 def test_ttft_and_itl_match_the_profile(run: Path) -> None:
     rows = lines(run / "requests.jsonl")
     ok = [r for r in rows if not r.get("error_class")]
-    assert len(ok) == len(rows) >= 50, "too few requests for a p99"
-    assert all(r["output_tokens"] >= 40 for r in ok), "answers too short to measure the gap between tokens"
+    assert len(ok) == len(rows) >= MIN_SAMPLES, (len(ok), len(rows), "too few requests for a p99")
+    assert all(r["output_tokens"] >= 30 for r in ok), "answers too short to measure the gap between tokens"
     s = summary(run)["latency"]
     assert abs(s["ttft_ms"]["p50"] - TTFT_MS) <= 2, s["ttft_ms"]
     assert abs(s["ttft_ms"]["p99"] - TTFT_MS) <= 10, s["ttft_ms"]
     assert abs(s["itl_ms"]["p50"] - ITL_MS) <= 2, s["itl_ms"]
     assert abs(s["itl_ms"]["p99"] - ITL_MS) <= 10, s["itl_ms"]
+
+
+def test_the_timeout_is_for_a_byte_not_for_the_whole_answer(run: Path) -> None:
+    rows = lines(run / "requests.jsonl")
+    assert all(r["e2e_ms"] > TIMEOUT_S * 1000 for r in rows)  # every answer took longer than --timeout-s
+    assert not [r for r in rows if r.get("error_class") == "timeout"]
 
 
 def test_summary_percentiles_are_exact_and_counts_not_inflated(run: Path) -> None:
