@@ -126,9 +126,8 @@ class MockApp:
         if admin:
             await self._render(reply, request, send, None)
             return
+        fault = _applied(fault, reply)
         outcome = self._observe(request, reply, fault)
-        if outcome.fault is None:
-            fault = None
         try:
             outcome.cut = await self._render(reply, request, send, fault)
         finally:
@@ -136,14 +135,6 @@ class MockApp:
 
     # -- bookkeeping: stats, journal, rate-limit settlement ----------------------------------------------
     def _observe(self, request: Request, reply: Reply, fault: Fault | None) -> Outcome:
-        streaming = reply.events is not None or reply.content_type.startswith("text/event-stream")
-        # Shaping faults shape successful answers only; a JSON answer has no stream for error_after to cut.
-        if (
-            fault is not None
-            and fault.status is None
-            and (reply.status >= 400 or (not streaming and fault.error_after is not None))
-        ):
-            fault = None
         error_type = None
         if reply.status >= 400 and isinstance(reply.payload, dict):
             error_type = (reply.payload.get("error") or {}).get("type")
@@ -161,7 +152,7 @@ class MockApp:
             origin=reply.origin,
             error_type=error_type,
             fault=fault.kind if fault is not None else None,
-            stream=streaming,
+            stream=_streaming(reply),
         )
         self.stats.observe(outcome)
         self.journal.add(outcome)
@@ -268,6 +259,20 @@ class MockApp:
             raise invalid("anthropic-version: header is required")
         if self.versions and version not in self.versions:
             raise invalid(f'anthropic-version: "{version}" is not a valid version')
+
+
+def _streaming(reply: Reply) -> bool:
+    return reply.events is not None or reply.content_type.startswith("text/event-stream")
+
+
+def _applied(fault: Fault | None, reply: Reply) -> Fault | None:
+    """The fault as it applies to this answer: shaping faults shape successful answers only, and a
+    JSON answer has no stream for ``error_after`` to cut (error faults were answered already)."""
+    if fault is None or fault.status is not None:
+        return fault
+    if reply.status >= 400 or (fault.error_after is not None and not _streaming(reply)):
+        return None
+    return fault
 
 
 def _body_model(body: bytes) -> str | None:
