@@ -58,7 +58,7 @@ class MockApp:
         self.journal = Journal(config.journal_size, self.cost)
         self.watcher = ContentWatcher(config, self.pipeline.recordings, self.pipeline.rules)
         self.messages = MessageRoutes(self.pipeline, self.watcher)
-        self.batches = BatchRoutes(self.pipeline)
+        self.batches = BatchRoutes(self.pipeline, self.stats.observe_batch_result)
         self.models = ModelRoutes(catalog)
         self.admin = AdminRoutes(self)
         self.versions = _header_enum(contract.document, "anthropic-version")
@@ -166,10 +166,10 @@ class MockApp:
             counted = (usage.get("input_tokens") or 0) + (usage.get("cache_creation_input_tokens") or 0)
             self.limiter.settle(reply.admission, counted, usage.get("output_tokens") or 0)
 
-    def cost(self, model_id: str | None, usage: dict[str, Any] | None) -> float:
+    def cost(self, model_id: str | None, usage: dict[str, Any] | None, batch: bool = False) -> float:
         """Dollars for an answer's usage at the answering model's dated list price (0 when unknown)."""
         model = self.catalog.usable(model_id) if model_id and usage else None
-        return model.price.cost(usage) if model is not None and usage else 0.0
+        return model.price.cost(usage, batch=batch) if model is not None and usage else 0.0
 
     def _model_names(self, request: Request) -> frozenset[str]:
         """The names the body's model goes by, read only when some fault rule matches on a model."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import rules_semantic
@@ -15,8 +16,11 @@ from .sse import accumulate
 
 
 class BatchRoutes:
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(
+        self, pipeline: Pipeline, on_result: Callable[[str, dict[str, Any]], None] | None = None
+    ) -> None:
         self.pipeline = pipeline
+        self.on_result = on_result  # (model id, usage) of each succeeded result, for stats and cost
         self.store = BatchStore(self._answer, pipeline.config.batch_processing_s)
 
     def create(self, request: Request, params: dict[str, str]) -> Reply:
@@ -65,6 +69,8 @@ class BatchRoutes:
         message = (
             answer.message if answer.message is not None else accumulate([e.data for e in answer.events])
         )
+        if self.on_result is not None:
+            self.on_result(model.id, message["usage"])
         return {"type": "succeeded", "message": message}
 
     def _batch(self, params: dict[str, str]) -> Batch:

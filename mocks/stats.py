@@ -23,7 +23,7 @@ TOKEN_NAMES = {
     "cache_creation_input_tokens": "cache_creation",
     "cache_read_input_tokens": "cache_read",
 }
-CostOf = Callable[[str | None, dict[str, Any] | None], float]
+CostOf = Callable[[str | None, dict[str, Any] | None, bool], float]  # (model, usage, batch) -> dollars
 
 
 def _add(counts: dict[Any, int], key: Any) -> None:
@@ -43,6 +43,8 @@ class Stats:
         self.statuses: dict[int, int] = {}
         self.paths: dict[str, int] = {}
         self.usage: dict[str, dict[str, int]] = {}  # per model, summed usage fields
+        self.batch_usage: dict[str, dict[str, int]] = {}  # the same for message batch results (half price)
+        self.batch_results = 0
         self.errors: dict[str, int] = {}
         self.faults: dict[str, int] = {}
 
@@ -53,14 +55,8 @@ class Stats:
         _add(self.statuses, outcome.status)
         _add(self.paths, outcome.path)
         self.inflight += 1
-        usage = outcome.usage
-        if usage:
-            summed = self.usage.setdefault(model, {})
-            for key in TOKEN_FIELDS:
-                summed[key] = summed.get(key, 0) + (usage.get(key) or 0)
-            creation = usage.get("cache_creation") or {}
-            for key in ("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens"):
-                summed[key] = summed.get(key, 0) + (creation.get(key) or 0)
+        if outcome.usage:
+            _sum_usage(self.usage.setdefault(model, {}), outcome.usage)
         if outcome.error_type:
             _add(self.errors, outcome.error_type)
         if outcome.fault:
@@ -72,11 +68,16 @@ class Stats:
         if outcome.cut:
             _add(self.errors, "stream_" + outcome.cut)
 
-    def _costs(self) -> dict[str, float]:
+    def observe_batch_result(self, model: str, usage: dict[str, Any]) -> None:
+        """A message batch produced a succeeded result (counted once, when its results are made)."""
+        self.batch_results += 1
+        _sum_usage(self.batch_usage.setdefault(model, {}), usage)
+
+    def _costs(self, usage: dict[str, dict[str, int]], batch: bool = False) -> dict[str, float]:
         costs = {}
-        for model, summed in self.usage.items():
+        for model, summed in usage.items():
             creation = {k: summed[k] for k in ("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens")}
-            costs[model] = round(self._cost(model, {**summed, "cache_creation": creation}), 10)
+            costs[model] = round(self._cost(model, {**summed, "cache_creation": creation}, batch), 10)
         return costs
 
     def snapshot(self) -> dict[str, Any]:
@@ -84,7 +85,10 @@ class Stats:
         read = sum(t["cache_read"] for t in tokens.values())
         written = sum(t["cache_creation"] for t in tokens.values())
         prompt = read + written + sum(t["input"] for t in tokens.values())
-        costs = self._costs()
+        costs = self._costs(self.usage)
+        batch_costs = self._costs(self.batch_usage, batch=True)
+        for model, dollars in batch_costs.items():
+            costs[model] = round(costs.get(model, 0.0) + dollars, 10)
         return {
             "since": self.since,
             "requests": {
@@ -97,7 +101,17 @@ class Stats:
             "tokens": tokens,
             "errors": dict(self.errors),
             "faults_injected": dict(self.faults),
-            "cost_usd": {"total": round(sum(costs.values()), 10), "by_model": costs},
+            "cost_usd": {
+                "total": round(sum(costs.values()), 10),
+                "by_model": costs,
+                "batch": round(sum(batch_costs.values()), 10),
+            },
+            "batch": {
+                "results": self.batch_results,
+                "tokens": {
+                    m: {TOKEN_NAMES[k]: s[k] for k in TOKEN_FIELDS} for m, s in self.batch_usage.items()
+                },
+            },
             "cache": {
                 "read_tokens": read,
                 "write_tokens": written,
@@ -133,6 +147,14 @@ class Stats:
                 rendered = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
                 lines.append(f"{name}{{{rendered}}} {value}" if rendered else f"{name} {value}")
         return "\n".join(lines) + "\n"
+
+
+def _sum_usage(summed: dict[str, int], usage: dict[str, Any]) -> None:
+    for key in TOKEN_FIELDS:
+        summed[key] = summed.get(key, 0) + (usage.get(key) or 0)
+    creation = usage.get("cache_creation") or {}
+    for key in ("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens"):
+        summed[key] = summed.get(key, 0) + (creation.get(key) or 0)
 
 
 def _escape(value: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     s = start_server(
         tmp_path_factory.mktemp("admin"),
         "--latency", "instant", "--access-log", "--log-level", "debug", "--journal-size", "50",
+        "--batch-processing-s", "0.2",
     )  # fmt: skip
     yield s
     stop_server(s)
@@ -110,6 +112,31 @@ def test_cost_in_stats_equals_usage_times_price(server: Server) -> None:
     assert stats["errors"] == {"not_found_error": 1}
     assert sum(t["output"] for t in stats["tokens"].values()) == tokens["output"] + final.usage.output_tokens
     assert stats["cache"]["read_tokens"] > 0 and 0 < stats["cache"]["hit_rate"] < 1
+
+
+def test_batch_results_count_at_half_price(server: Server) -> None:
+    client = anthropic.Anthropic(base_url=server.base_url, api_key=CANARY, _strict_response_validation=True)
+    hello = {"max_tokens": 100, "messages": [{"role": "user", "content": "Write a haiku"}]}
+    batch = client.messages.batches.create(
+        requests=[
+            {"custom_id": "a", "params": {"model": "claude-haiku-4-5", **hello}},
+            {"custom_id": "b", "params": {"model": "claude-sonnet-4-6", **hello}},
+            {"custom_id": "c", "params": {"model": "claude-nonexistent", **hello}},
+        ]
+    )
+    for _ in range(100):
+        if client.messages.batches.retrieve(batch.id).processing_status == "ended":
+            break
+        time.sleep(0.05)
+    results = list(client.messages.batches.results(batch.id))
+    list(client.messages.batches.results(batch.id))  # read twice, counted once
+    succeeded = [r.result.message for r in results if r.result.type == "succeeded"]
+    assert len(succeeded) == 2
+    expected = sum(dollars(m.model, m.usage.model_dump()) for m in succeeded) / 2
+    stats = conforms(httpx2.get(server.base_url + "/_mock/stats"), "GET", "/_mock/stats")
+    assert stats["batch"]["results"] == 2
+    assert stats["cost_usd"]["batch"] == pytest.approx(expected, rel=1e-9)
+    assert stats["cost_usd"]["total"] == pytest.approx(expected, rel=1e-9)  # nothing else was answered
 
 
 def test_journal_and_logs_never_hold_the_key(server: Server) -> None:
