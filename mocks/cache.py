@@ -26,6 +26,11 @@ def _canonical(block: dict[str, Any]) -> bytes:
     return orjson.dumps({k: v for k, v in block.items() if k != "cache_control"}, option=orjson.OPT_SORT_KEYS)
 
 
+def asks_for_caching(raw_body: bytes) -> bool:
+    """Whether a raw request body may use the prompt cache (a cheap test before parsing anything)."""
+    return b'"cache_control"' in raw_body
+
+
 class PromptCache:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import rules_semantic
+from .cache import asks_for_caching
 from .catalog import ModelSpec
 from .http import Request
 from .pipeline import Pipeline, Reply
@@ -83,7 +84,7 @@ class MessageRoutes:
             bool(self.memo_size)
             and answer.reusable
             and len(request.body) <= MEMO_MAX_BODY
-            and b'"cache_control"' not in request.body  # prompt-cache usage depends on state
+            and not asks_for_caching(request.body)  # prompt-cache usage depends on state
         )
 
     def _keep(self, key: bytes, stored: _Stored) -> None:

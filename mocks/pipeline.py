@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from . import rules_semantic
-from .cache import PromptCache
+from .cache import PromptCache, asks_for_caching
 from .catalog import LatencyProfile, ModelCatalog, ModelSpec
 from .config import MockConfig
 from .contract import Contract, default_cache_dir
@@ -126,7 +126,7 @@ class Pipeline:
         """Rate limits (when on): take this request's share of its buckets, or raise the API's 429."""
         if self.limiter is None:
             return None
-        if b'"cache_control"' in request.body:  # what a cache hit would read is not counted, as in the API
+        if asks_for_caching(request.body):  # what a cache hit would read is not counted, as in the API
             usage = self.prompt_cache.usage(body, model.id, model.min_cacheable_tokens, commit=False)
             counted = usage["input_tokens"] + usage["cache_creation_input_tokens"]
         else:
