@@ -6,8 +6,8 @@ from typing import Any
 
 import anthropic
 
-from mockclaude.catalog import ModelCatalog
 from mockclaude.config import DEFAULT_CATALOG
+from mockclaude.protocol.catalog import ModelCatalog
 
 QUESTIONS = [
     "What is 17 * 23?",

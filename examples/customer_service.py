@@ -1,6 +1,6 @@
 """A customer-service bot: it keeps the conversation and runs its order-lookup tool when the model asks.
 
-Against the mock, the shipped rule ``mocks/rules/order-status-tool-loop.yaml`` scripts the model's side.
+Against the mock, the shipped rule ``mocks/content/rules/order-status-tool-loop.yaml`` scripts the model's side.
 """
 
 from __future__ import annotations

@@ -31,8 +31,8 @@ sys.path.insert(0, str(HERE))
 from loadkit import health, summary  # noqa: E402
 from loadkit.options import DEFAULT_DATA  # noqa: E402
 
-from mockclaude.catalog import ModelCatalog  # noqa: E402
 from mockclaude.config import DEFAULT_CATALOG  # noqa: E402
+from mockclaude.protocol.catalog import ModelCatalog  # noqa: E402
 
 PROFILE = ModelCatalog.load(DEFAULT_CATALOG).profiles["steady"]
 TTFT_MS, ITL_MS, ERROR_MS = float(PROFILE.ttft_ms), 1000 / PROFILE.tokens_per_s, 5.0

@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import LATENCY_CHOICES, VALIDATION_MODES, ConfigError, MockConfig, load_config
-from .errors import ApiError
+from mockclaude.config import LATENCY_CHOICES, VALIDATION_MODES, ConfigError, MockConfig, load_config
+from mockclaude.errors import ApiError
 
 _DEFAULTS = MockConfig()
 
@@ -38,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
         help="check recordings (format, spec, no credentials); exit 1 on any problem",
         description="Check recording files or directories: the format schema, the spec, and no credentials.",
     )
-    check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: mocks/recordings)")
+    check.add_argument(
+        "paths", nargs="*", type=Path, help="files or directories (default: mocks/content/recordings)"
+    )
     check.add_argument("--spec", dest="spec_path", type=Path, default=_DEFAULTS.spec_path)
     return parser
 
@@ -82,7 +84,7 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
         "--recordings",
         dest="recordings_dir",
         type=Path,
-        help="recording set (a directory of YAML recordings) replayed before synthesis (default: mocks/recordings)",
+        help="recording set (a directory of YAML recordings) replayed before synthesis (default: mocks/content/recordings)",
     )
     parser.add_argument(
         "--skip-bad-recordings",
@@ -91,7 +93,7 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
         help="skip unreadable recordings with a warning instead of refusing to start",
     )
     parser.add_argument(
-        "--rules", dest="rules_dir", type=Path, help="directory of rule files (default: mocks/rules)"
+        "--rules", dest="rules_dir", type=Path, help="directory of rule files (default: mocks/content/rules)"
     )
     parser.add_argument(
         "--record-mode",
@@ -163,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def verify_command(paths: Sequence[Path | None], spec_path: Path) -> int:
-    from .verify import verify
+    from mockclaude.store.verify import verify
 
     problems = verify([p for p in paths if p is not None], spec_path)
     for problem in problems:
@@ -181,7 +183,7 @@ class _DroppedOnPurpose(logging.Filter):
 def serve(config: MockConfig, log_level: str = "info") -> int:
     import uvicorn
 
-    from .app import create_app
+    from mockclaude.server.app import create_app
 
     try:
         app = create_app(config)

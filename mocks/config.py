@@ -9,18 +9,56 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
-# mocks/openapi is a link to the repository's openapi/ folder, so the spec ships inside the package too.
-PACKAGE_SPECS = Path(__file__).parent / "openapi"
+CONTENT = Path(__file__).resolve().parent / "content"
+# content/openapi is a link to the repository's openapi/ folder, so the spec ships inside the package too.
+PACKAGE_SPECS = Path(__file__).parent / "content" / "openapi"
 DEFAULT_SPEC = PACKAGE_SPECS / "anthropic.yaml"
-DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "models.yaml"
-DEFAULT_RECORDINGS = Path(__file__).resolve().parent / "recordings"
-DEFAULT_RULES = Path(__file__).resolve().parent / "rules"
+DEFAULT_CATALOG = CONTENT / "data" / "models.yaml"
+DEFAULT_RATE_LIMITS = CONTENT / "data" / "ratelimits.yaml"
+DEFAULT_RECORDINGS = CONTENT / "recordings"
+DEFAULT_RULES = CONTENT / "rules"
 
-VALIDATION_MODES = ("strict", "permissive")
-RECORD_MODES = ("none", "once", "new_episodes", "all")
-REPLAY_TIMINGS = ("recorded", "profile", "instant")
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+class ValidationMode(StrEnum):
+    """How much of the API's validation the mock enforces."""
+
+    STRICT = "strict"  # the spec's schemas and the API's semantic rules; unknown models are a 404
+    PERMISSIVE = "permissive"  # the spec's schemas only; any model name is answered
+
+
+class RecordMode(StrEnum):
+    """Record mode, with VCR's names and meanings (plus ``off``, the default: no upstream at all)."""
+
+    OFF = "off"  # replay recordings, then rules, then synthesize; nothing is forwarded
+    NONE = "none"  # replay only: a request with no recording is an error (marked as the mock's)
+    ONCE = "once"  # record into an empty recording set, then behave like none
+    NEW_EPISODES = "new_episodes"  # replay what is recorded, forward and record what is not
+    ALL = "all"  # always forward, and overwrite the recording
+
+    @property
+    def records(self) -> bool:
+        """Whether this mode may forward to the upstream and write recordings."""
+        return self in (RecordMode.ONCE, RecordMode.NEW_EPISODES, RecordMode.ALL)
+
+
+class ReplayTiming(StrEnum):
+    """How recorded streams are paced."""
+
+    RECORDED = "recorded"  # their recorded time line
+    PROFILE = "profile"  # the answering model's latency profile
+    INSTANT = "instant"  # at once
+
+
+VALIDATION_MODES = tuple(ValidationMode)
+RECORD_MODES = tuple(m.value for m in RecordMode if m is not RecordMode.OFF)  # the modes that use recordings
+REPLAY_TIMINGS = tuple(ReplayTiming)
 LATENCY_CHOICES = ("model", "instant", "haiku", "sonnet", "opus", "frontier", "steady")
 
 
@@ -39,7 +77,7 @@ class MockConfig:
     # "model": each model's own latency profile; or one named profile for every model.
     latency: str = "model"
     speed: float = 1.0
-    validation: str = "strict"
+    validation: ValidationMode = ValidationMode.STRICT
     api_keys: tuple[str, ...] = ()
     batch_processing_s: float = 3.0
     max_body_bytes: int = 32 * 1024 * 1024
@@ -49,12 +87,11 @@ class MockConfig:
     recordings_dir: Path | None = DEFAULT_RECORDINGS
     skip_bad_recordings: bool = False
     rules_dir: Path | None = DEFAULT_RULES
-    # Record mode (VCR's names): none | once | new_episodes | all; "" = replay, then synthesize.
-    record_mode: str = ""
+    record_mode: RecordMode = RecordMode.OFF
     upstream: str = "https://api.anthropic.com"
     redact: tuple[str, ...] = ()  # "email", "phone" or regular expressions
     # Recorded streams replay with their recorded timing, or paced by the model's profile, or at once.
-    replay_timing: str = "recorded"
+    replay_timing: ReplayTiming = ReplayTiming.RECORDED
     access_log: bool = False
     # Faults on purpose: rule texts ("529; probability=0.1") and/or a YAML file of rules (see faults.py).
     faults: tuple[str, ...] = ()
@@ -67,10 +104,11 @@ class MockConfig:
     admin_token: str = ""
 
     def __post_init__(self) -> None:
-        _choice("validation", self.validation, VALIDATION_MODES)
         _choice("latency", self.latency, LATENCY_CHOICES)
-        _choice("record_mode", self.record_mode, ("", *RECORD_MODES))
-        _choice("replay_timing", self.replay_timing, REPLAY_TIMINGS)
+        # Enum-valued options accept their string values (from flags, env vars and tests); "" is record mode off.
+        object.__setattr__(self, "validation", _enum("validation", ValidationMode, self.validation))
+        object.__setattr__(self, "record_mode", _enum("record_mode", RecordMode, self.record_mode or "off"))
+        object.__setattr__(self, "replay_timing", _enum("replay_timing", ReplayTiming, self.replay_timing))
         if not self.speed > 0:
             raise ConfigError(f"speed: {self.speed!r} must be a number greater than 0")
         if self.batch_processing_s < 0:
@@ -79,6 +117,13 @@ class MockConfig:
             raise ConfigError(f"journal_size: {self.journal_size!r} must be >= 0")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port: {self.port!r} must be between 1 and 65535")
+
+
+def _enum(key: str, kind: type[_E], value: object) -> _E:
+    try:
+        return kind(str(value))
+    except ValueError:
+        raise ConfigError(f"{key}: {value!r} is not one of {', '.join(kind)}") from None
 
 
 def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:

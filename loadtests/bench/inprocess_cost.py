@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
-from mockclaude.app import create_app
 from mockclaude.config import MockConfig
+from mockclaude.server.app import create_app
 
 BODY = orjson.dumps(
     {

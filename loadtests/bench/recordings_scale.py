@@ -25,16 +25,16 @@ from pathlib import Path
 import httpx2
 import orjson
 
-from mockclaude import yamlio
-from mockclaude.recordings import RecordingStore, match_key
+from mockclaude.files import dump_yaml, load_yaml
+from mockclaude.store.recordings import RecordingStore, match_key
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT / "mocks" / "recordings" / "seed" / "hello.yaml"
+SEED = ROOT / "mocks" / "content" / "recordings" / "seed" / "hello.yaml"
 RESULTS = Path(__file__).with_name("results") / "recordings.md"
 
 
 def generate(directory: Path, count: int) -> list[dict]:
-    template = yamlio.load(SEED.read_text())
+    template = load_yaml(SEED.read_text())
     bodies = []
     for i in range(count):
         document = copy.deepcopy(template)
@@ -43,7 +43,7 @@ def generate(directory: Path, count: int) -> list[dict]:
         document["request"]["match_key"] = match_key("POST", "/v1/messages", body)
         document["response"]["body"]["id"] = f"msg_01Scale{i:016d}"
         with (directory / f"r{i:06d}.yaml").open("w") as handle:
-            yamlio.dump(document, handle)
+            dump_yaml(document, handle)
         bodies.append(body)
     return bodies
 

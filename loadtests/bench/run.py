@@ -116,7 +116,7 @@ class AnswerChecker:
 
     def __init__(self) -> None:
         from mockclaude.config import MockConfig
-        from mockclaude.contract import Contract
+        from mockclaude.protocol.contract import Contract
 
         contract = Contract(MockConfig().spec_path)
         self.message = contract.schema_validator("Message")
@@ -406,7 +406,7 @@ def versions(harness: pathlib.Path) -> dict[str, str]:
     dirty = sh(["git", "status", "--porcelain", "--", "mocks", "openapi", "pyproject.toml"], REPO)
     return {
         "machine": f"{os.cpu_count()} CPUs, {cpu}, {mem:,} MiB RAM, Linux {platform.release()}",
-        "mockclaude": f"{pkg('mockclaude')} (git {commit}{', uncommitted changes in mocks/openapi' if dirty else ''})",
+        "mockclaude": f"{pkg('mockclaude')} (git {commit}{', uncommitted changes in mocks/content/openapi' if dirty else ''})",
         "python": f"{platform.python_version()}; uvicorn {pkg('uvicorn')}, uvloop {pkg('uvloop')}, "
         f"httptools {pkg('httptools')}, orjson {pkg('orjson')}, fastjsonschema {pkg('fastjsonschema')}",
         "prism": f"@stoplight/prism-cli {npm('@stoplight/prism-cli')} on node {sh(['node', '--version'])}",

@@ -2,7 +2,7 @@
 
 Times are milliseconds on the monotonic clock (``time.perf_counter``) from the moment the request was
 handed to the socket (``sent`` = 0); ``t`` is the wall-clock send time, only for placing the record on
-a time line. Cost comes from usage x the dated price table the mock uses (``mockclaude.catalog``).
+a time line. Cost comes from usage x the dated price table the mock uses (``mockclaude.protocol.catalog``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import functools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mockclaude.catalog import ModelCatalog
 from mockclaude.config import DEFAULT_CATALOG
+from mockclaude.protocol.catalog import ModelCatalog
 
 SCHEMA = "mockclaude-load-record/1"
 

@@ -1,4 +1,4 @@
-"""Dollars from returned usage with the mock's price table (`mocks/data/models.yaml`), and a spending cap."""
+"""Dollars from returned usage with the mock's price table (`mocks/content/data/models.yaml`), and a spending cap."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from mockclaude.catalog import ModelCatalog
 from mockclaude.config import DEFAULT_CATALOG
+from mockclaude.protocol.catalog import ModelCatalog
 
 
 @cache

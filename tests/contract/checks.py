@@ -17,9 +17,9 @@ from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from conformance import ResponseConformance
-from contract.spec_adapter import SPEC, raw_document
-from mockclaude.contract import Contract
+from mockclaude.protocol.contract import Contract
+from tests.contract.spec_adapter import SPEC, raw_document
+from tests.support.conformance import ResponseConformance
 
 STREAMED = ("text/event-stream", "application/x-jsonl")
 

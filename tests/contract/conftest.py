@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contract.reporting import REPORT
+from tests.contract.reporting import REPORT
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -16,8 +16,8 @@ from xml.etree import ElementTree
 
 from schemathesis.core.failures import Failure
 
-from contract import target
-from contract.curl import curl
+from tests.contract import target
+from tests.contract.curl import curl
 
 REPORT_PATH = Path(os.environ.get("MOCKCLAUDE_CONTRACT_REPORT", "reports/contract-summary.md"))
 IN_PROCESS_BASE = "http://testserver"  # what schemathesis puts in curl commands for an ASGI app

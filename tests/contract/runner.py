@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TESTS))
+sys.path.insert(0, str(TESTS.parent))  # the repository root, so `tests` imports as a package
 
-from conftest import start_server, stop_server  # noqa: E402
-from contract import target  # noqa: E402
+from tests.contract import target  # noqa: E402
+from tests.support.server import start_server, stop_server  # noqa: E402
 
 REPORTS = TESTS.parent / "reports"
 

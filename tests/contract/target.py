@@ -17,10 +17,10 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from contract.profiles import Profile
-from contract.spec_adapter import adapted_document
-from mockclaude.app import create_app
 from mockclaude.config import MockConfig
+from mockclaude.server.app import create_app
+from tests.contract.profiles import Profile
+from tests.contract.spec_adapter import adapted_document
 
 API_KEY = "sk-ant-contract"
 ANTHROPIC_VERSION = "2023-06-01"

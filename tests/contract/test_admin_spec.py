@@ -11,8 +11,8 @@ import schemathesis
 import yaml
 from schemathesis.config import SchemathesisConfig
 
-from contract import profiles, reporting, target
-from contract.spec_adapter import REPO
+from tests.contract import profiles, reporting, target
+from tests.contract.spec_adapter import REPO
 
 ADMIN_SPEC = REPO / "openapi" / "mock-admin.yaml"
 if not ADMIN_SPEC.exists():

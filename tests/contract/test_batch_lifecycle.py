@@ -12,8 +12,8 @@ import os
 import time
 from typing import Any
 
-from contract import profiles, reporting, target
-from contract.checks import CUSTOM_CHECKS
+from tests.contract import profiles, reporting, target
+from tests.contract.checks import CUSTOM_CHECKS
 
 PROFILE = profiles.current()
 schema = target.load_schema(PROFILE)

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from contract import profiles, reporting, target
-from contract.checks import CUSTOM_CHECKS
-from contract.spec_adapter import raw_document
+from tests.contract import profiles, reporting, target
+from tests.contract.checks import CUSTOM_CHECKS
+from tests.contract.spec_adapter import raw_document
 
 PROFILE = profiles.current()
 schema = target.load_schema(PROFILE)

@@ -1,10 +1,10 @@
-"""The live subset's caps: requests and dollars (usage × the price table in mocks/data/models.yaml)."""
+"""The live subset's caps: requests and dollars (usage × the price table in mocks/content/data/models.yaml)."""
 
 from __future__ import annotations
 
 import pytest
 
-from contract.budget import Budget, BudgetSpent, cost_usd, total_tokens
+from tests.contract.budget import Budget, BudgetSpent, cost_usd, total_tokens
 
 # claude-haiku-4-5 lists at $1 per million input tokens and $5 per million output tokens.
 USAGE = {"input_tokens": 1_000_000, "output_tokens": 200_000, "cache_read_input_tokens": 0}

@@ -3,8 +3,8 @@ negative) and, in the thorough profile, coverage; every built-in check plus the 
 
 from __future__ import annotations
 
-from contract import profiles, reporting, target
-from contract.checks import CUSTOM_CHECKS
+from tests.contract import profiles, reporting, target
+from tests.contract.checks import CUSTOM_CHECKS
 
 PROFILE = profiles.current()
 schema = target.load_schema(PROFILE)

@@ -7,7 +7,7 @@ checked against the spec by the same schemathesis checks as the generated tests 
 which would send extra requests), and the shape of the live answer is compared with the mock's answer to the
 same request. Caps: `MOCKCLAUDE_LIVE_MAX_REQUESTS` (default 8) requests and `MOCKCLAUDE_LIVE_BUDGET_USD`
 (default $0.02), the cost computed from each answer's usage with the price table in
-`mocks/data/models.yaml`; once either is reached the remaining requests are skipped.
+`mocks/content/data/models.yaml`; once either is reached the remaining requests are skipped.
 `MOCKCLAUDE_LIVE_URL` (default https://api.anthropic.com) can point the subset at any compatible server.
 """
 
@@ -24,12 +24,12 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from contract import profiles, target
-from contract.budget import Budget, BudgetSpent
-from contract.checks import streamed_answer_conformance
-from contract.spec_adapter import adapted_document, raw_document
-from mockclaude.sse import accumulate
-from spec.sse_grammar import parse_sse
+from mockclaude.protocol.sse import accumulate
+from tests.contract import profiles, target
+from tests.contract.budget import Budget, BudgetSpent
+from tests.contract.checks import streamed_answer_conformance
+from tests.contract.spec_adapter import adapted_document, raw_document
+from tests.spec.sse_grammar import parse_sse
 
 KEY = os.environ.get("ANTHROPIC_API_KEY", "")
 ENABLED = bool(KEY) and os.environ.get("MOCKCLAUDE_LIVE") == "1"

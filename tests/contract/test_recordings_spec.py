@@ -3,7 +3,7 @@ contract unnoticed. Read straight from the YAML files (not through the mock's ow
 against the operation's request schema, the answer against the documented status, content type and schema
 (a recorded stream event by event and against the event grammar).
 
-Recording sets: the shipped ones under `mocks/recordings/`, `tests/recordings/` if present, and any
+Recording sets: the shipped ones under `mocks/content/recordings/`, `tests/recordings/` if present, and any
 directories listed in `MOCKCLAUDE_CONTRACT_RECORDINGS` (separated by `:`).
 """
 
@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
-from conformance import ResponseConformance
-from contract.spec_adapter import REPO, SPEC, raw_document
-from mockclaude.contract import Contract
+from mockclaude.protocol.contract import Contract
+from tests.contract.spec_adapter import REPO, SPEC, raw_document
+from tests.support.conformance import ResponseConformance
 
-DIRECTORIES = [REPO / "mocks" / "recordings", REPO / "tests" / "recordings"] + [
+DIRECTORIES = [REPO / "mocks" / "content" / "recordings", REPO / "tests" / "recordings"] + [
     Path(p) for p in os.environ.get("MOCKCLAUDE_CONTRACT_RECORDINGS", "").split(":") if p
 ]
 RECORDINGS = sorted(
@@ -88,7 +88,7 @@ def test_recording_conforms_to_the_spec(path: Path) -> None:
     check_recording(path)
 
 
-SEED = REPO / "mocks" / "recordings" / "seed"
+SEED = REPO / "mocks" / "content" / "recordings" / "seed"
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 
-from contract import profiles, reporting, target
-from contract.checks import CUSTOM_CHECKS
+from tests.contract import profiles, reporting, target
+from tests.contract.checks import CUSTOM_CHECKS
 
 PROFILE = profiles.current()
 schema = target.load_schema(PROFILE).include(tag="Message Batches")

@@ -12,7 +12,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from mockclaude.testkit import MockClaude
+from mockclaude.testing.mock import MockClaude
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 
-from load.loadrun import REPO, lines, locust_rows, summary
+from tests.load.loadrun import REPO, lines, locust_rows, summary
 
 RUN = [sys.executable, str(REPO / "loadtests" / "run.py"), "--mode", "dist", "--workers", "2"]
 

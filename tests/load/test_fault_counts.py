@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx2
 
-from conftest import start_server, stop_server
-from load.loadrun import lines, locust_rows, run_locust, scenarios, summary
+from tests.load.loadrun import lines, locust_rows, run_locust, scenarios, summary
+from tests.support.server import start_server, stop_server
 
 FAULTS = (
     "529; probability=0.02",

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from conftest import Server, start_server, stop_server
-from load.loadrun import REPO, lines, run_locust, summary
+from tests.load.loadrun import REPO, lines, run_locust, summary
+from tests.support.server import Server, start_server, stop_server
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Server, start_server, stop_server
-from load.loadrun import lines, locust_rows, run_locust, scenarios, summary
-from mockclaude.catalog import ModelCatalog
 from mockclaude.config import DEFAULT_CATALOG
+from mockclaude.protocol.catalog import ModelCatalog
+from tests.load.loadrun import lines, locust_rows, run_locust, scenarios, summary
+from tests.support.server import Server, start_server, stop_server
 
 PROFILE = ModelCatalog.load(DEFAULT_CATALOG).profiles["steady"]
 TTFT_MS = PROFILE.ttft_ms

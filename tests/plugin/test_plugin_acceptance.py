@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-SEED = Path(__file__).resolve().parents[2] / "mocks" / "recordings" / "seed"
+SEED = Path(__file__).resolve().parents[2] / "mocks" / "content" / "recordings" / "seed"
 
 CODE_UNDER_TEST = '''
 """The sample project's own code: a summarizer that retries on overload through the SDK."""
@@ -140,4 +140,6 @@ def test_the_pytest_extra_lists_what_the_plugin_needs() -> None:
     assert names == {"anthropic", "pytest", "responses", "requests"}
     dev = set(project["optional-dependencies"]["dev"])
     assert {r for r in extra if r.split("==")[0] != "requests"} <= dev  # the same pins as the suite's
-    assert project["entry-points"]["pytest11"] == {"mockclaude.pytest_plugin": "mockclaude.pytest_plugin"}
+    assert project["entry-points"]["pytest11"] == {
+        "mockclaude.testing.pytest_plugin": "mockclaude.testing.pytest_plugin"
+    }

@@ -11,12 +11,12 @@ import httpx2
 import pytest
 import requests
 
-from mockclaude.admin_client import AdminError
-from mockclaude.netguard import NetworkBlocked, NetworkGuard
-from mockclaude.testkit import MockClaude
+from mockclaude.testing.admin_client import AdminError
+from mockclaude.testing.mock import MockClaude
+from mockclaude.testing.netguard import NetworkBlocked, NetworkGuard
 
 HAIKU = "claude-haiku-4-5"
-SEED = "../../mocks/recordings/seed"
+SEED = "../../mocks/content/recordings/seed"
 
 
 def ask(text: str, **extra: Any) -> dict[str, Any]:
@@ -275,8 +275,8 @@ def test_the_plugin_loads_by_entry_point_and_by_name(pytester: pytest.Pytester, 
     pytester.makepyfile(test_named=PLUGIN_BY_NAME)
     args: list[str] = []
     if how == "pytest_plugins in conftest":
-        pytester.makeconftest('pytest_plugins = ["mockclaude.pytest_plugin"]\n')
+        pytester.makeconftest('pytest_plugins = ["mockclaude.testing.pytest_plugin"]\n')
     elif how == "-p on the command line":
-        args = ["-p", "mockclaude.pytest_plugin"]
+        args = ["-p", "mockclaude.testing.pytest_plugin"]
     result = pytester.runpytest_subprocess(*args)  # a fresh interpreter: entry points load as for a user
     result.assert_outcomes(passed=1)

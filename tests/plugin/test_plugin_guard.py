@@ -15,9 +15,9 @@ import pytest
 import requests
 import uvloop
 
-from mockclaude.admin import _is_loopback as admin_is_loopback
 from mockclaude.netaddr import is_loopback
-from mockclaude.netguard import PROXY_VARIABLES, NetworkBlocked, NetworkGuard
+from mockclaude.server.admin import _is_loopback as admin_is_loopback
+from mockclaude.testing.netguard import PROXY_VARIABLES, NetworkBlocked, NetworkGuard
 
 
 @pytest.fixture()

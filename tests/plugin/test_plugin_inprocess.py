@@ -15,8 +15,8 @@ import anthropic
 import httpx2
 import pytest
 
-from mockclaude.inprocess import AppLoop, sdk_http_module, transports
-from mockclaude.testkit import MockClaude
+from mockclaude.testing.inprocess import AppLoop, sdk_http_module, transports
+from mockclaude.testing.mock import MockClaude
 
 HAIKU = "claude-haiku-4-5"
 
@@ -140,7 +140,7 @@ OLD_SDK_SCRIPT = """
 import site, sys
 site.addsitedir(sys.argv[1])  # mockclaude and its dependencies; anthropic 0.x and httpx stay first
 import anthropic, httpx
-from mockclaude.testkit import MockClaude
+from mockclaude.testing.mock import MockClaude
 with MockClaude() as mock:
     client = mock.client(max_retries=0)
     assert isinstance(client._client, httpx.Client), type(client._client)

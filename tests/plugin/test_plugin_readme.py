@@ -16,7 +16,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from readme_blocks import block, blocks, followed_by
+from tests.support.readme_blocks import block, blocks, followed_by
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mockclaude.config import MockConfig
-from mockclaude.testkit import MockClaude
+from mockclaude.testing.mock import MockClaude
 
 SAMPLE = """
 import os

@@ -16,13 +16,13 @@ import requests
 import responses
 
 from mockclaude.config import MockConfig
-from mockclaude.responses_integration import add_mockclaude
-from mockclaude.sse import parse_sse
-from mockclaude.testkit import MockClaude
+from mockclaude.protocol.sse import parse_sse
+from mockclaude.testing.mock import MockClaude
+from mockclaude.testing.responses_integration import add_mockclaude
 
 URL = "https://api.anthropic.com/v1/messages"
 HEADERS = {"x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01"}
-SEED = Path(__file__).resolve().parents[2] / "mocks" / "recordings" / "seed"
+SEED = Path(__file__).resolve().parents[2] / "mocks" / "content" / "recordings" / "seed"
 
 
 def body(text: str, **extra: Any) -> dict[str, Any]:

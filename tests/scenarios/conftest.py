@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from conftest import start_server, stop_server
-from scenarios import runner
+from tests.scenarios import runner
+from tests.support.server import start_server, stop_server
 
 MOCK_KEY = "sk-ant-scenario"
 

@@ -25,10 +25,10 @@ import httpx2
 import jsonschema
 import yaml
 
-from contract.budget import cost_usd, total_tokens
-from contract.curl import curl
-from mockclaude.sse import accumulate
-from spec.sse_grammar import StreamGrammarError, check_stream_text
+from mockclaude.protocol.sse import accumulate
+from tests.contract.budget import cost_usd, total_tokens
+from tests.contract.curl import curl
+from tests.spec.sse_grammar import StreamGrammarError, check_stream_text
 
 SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
 BUILTIN_VARIABLES = ("api_key", "base_url")

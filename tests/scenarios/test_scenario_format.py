@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from readme_blocks import block
-from scenarios import runner
+from tests.scenarios import runner
+from tests.support.readme_blocks import block
 
 GOOD_STEP = """
   - name: hello
@@ -120,7 +120,7 @@ def test_readme_example_runs(tmp_path: Path, scenario_target: runner.Target) -> 
 
 def test_bad_file_is_a_collection_error_naming_file_step_and_field(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(
-        "from scenarios.conftest import ScenarioFile\n\n"
+        "from tests.scenarios.conftest import ScenarioFile\n\n"
         "def pytest_collect_file(parent, file_path):\n"
         "    if file_path.suffix == '.yaml':\n"
         "        return ScenarioFile.from_parent(parent, path=file_path)\n"

@@ -15,12 +15,12 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import REPO, Server, start_server, stop_server
-from mockclaude.app import create_app
 from mockclaude.config import MockConfig
+from mockclaude.server.app import create_app
+from tests.support.server import REPO, Server, start_server, stop_server
 
 ADMIN_SPEC = yaml.safe_load((REPO / "openapi" / "mock-admin.yaml").read_text())
-CATALOG = yaml.safe_load((REPO / "mocks" / "data" / "models.yaml").read_text())
+CATALOG = yaml.safe_load((REPO / "mocks" / "content" / "data" / "models.yaml").read_text())
 CANARY = "sk-ant-canary-7f3a9c1e5b2d4f6a8c0e"
 HEADERS = {"anthropic-version": "2023-06-01", "x-api-key": CANARY}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anthropic
 import pytest
 
-from conformance import ResponseConformance
+from tests.support.conformance import ResponseConformance
 
 
 def test_every_answer_is_checked(client: anthropic.Anthropic, conformance: ResponseConformance) -> None:

@@ -13,9 +13,9 @@ import anthropic
 import httpx2
 import pytest
 
-from conftest import Server, start_server, stop_server
-from mockclaude.faults import Armed, parse_fault
-from readme_blocks import block
+from mockclaude.pipeline.faults import Armed, parse_fault
+from tests.support.readme_blocks import block
+from tests.support.server import Server, start_server, stop_server
 
 HELLO: dict[str, Any] = {
     "model": "claude-haiku-4-5",

@@ -10,9 +10,9 @@ from pathlib import Path
 import anthropic
 import pytest
 
-from conftest import start_server, stop_server
+from tests.support.server import start_server, stop_server
 
-SEED = Path(__file__).resolve().parents[2] / "mocks" / "recordings" / "seed"
+SEED = Path(__file__).resolve().parents[2] / "mocks" / "content" / "recordings" / "seed"
 HELLO = [{"role": "user", "content": "Hello, Claude"}]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Server
+from tests.support.server import Server
 
 SCRIPT = Path(__file__).with_name("old_sdk_smoke.py")
 

@@ -12,8 +12,8 @@ import anthropic
 import httpx2
 import pytest
 
-from conftest import Server, start_server, stop_server
-from mockclaude.ratelimits import LimitTable
+from mockclaude.pipeline.ratelimits import LimitTable
+from tests.support.server import Server, start_server, stop_server
 
 HELLO: dict[str, Any] = {
     "model": "claude-haiku-4-5",

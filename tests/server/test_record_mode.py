@@ -14,10 +14,10 @@ from typing import Any
 import anthropic
 import httpx2
 import pytest
-from server.test_recordings import replay_timing_error_ms
 
-from conftest import start_server, stop_server
-from mockclaude.recordings import RecordingStore
+from mockclaude.store.recordings import RecordingStore
+from tests.server.test_recordings import replay_timing_error_ms
+from tests.support.server import start_server, stop_server
 
 CANARY = "sk-ant-api03-CANARY-never-on-disk-0123456789"
 ASKS: list[dict[str, Any]] = [
@@ -82,7 +82,7 @@ def test_record_then_replay_offline(tmp_path: Path) -> None:
         stop_server(upstream)
     assert len(RecordingStore(recordings)) == 5
     from mockclaude.config import DEFAULT_SPEC
-    from mockclaude.verify import verify
+    from mockclaude.store.verify import verify
 
     assert verify([recordings], DEFAULT_SPEC) == []  # what the recorder writes passes `mockclaude verify`
 

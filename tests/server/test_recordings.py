@@ -16,10 +16,10 @@ import httpx2
 import orjson
 import pytest
 
-from conftest import Server, start_server, stop_server
-from mockclaude.recordings import Recording, parse_recording
+from mockclaude.store.recordings import Recording, parse_recording
+from tests.support.server import Server, start_server, stop_server
 
-SEED = Path(__file__).resolve().parents[2] / "mocks" / "recordings" / "seed"
+SEED = Path(__file__).resolve().parents[2] / "mocks" / "content" / "recordings" / "seed"
 CALCULATOR = {
     "name": "calculator",
     "description": "Evaluate a basic arithmetic expression and return the result.",

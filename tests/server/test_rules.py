@@ -12,8 +12,8 @@ from typing import Any
 import anthropic
 import pytest
 
-from conftest import Server, start_server, stop_server
-from mockclaude.rules import RuleError, parse_rules
+from mockclaude.sources.rules import RuleError, parse_rules
+from tests.support.server import Server, start_server, stop_server
 
 ORDER_TOOL = {
     "name": "lookup_order_status",

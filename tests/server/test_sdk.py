@@ -10,9 +10,9 @@ import anthropic
 import jsonschema
 import pytest
 
-from conftest import Server, raw_post
-from mockclaude.contract import Contract
-from spec.sse_grammar import check_stream_text
+from mockclaude.protocol.contract import Contract
+from tests.spec.sse_grammar import check_stream_text
+from tests.support.server import Server, raw_post
 
 MODEL = "claude-haiku-4-5"
 WEATHER_TOOL = {
@@ -202,7 +202,7 @@ def test_thinking_block_first_and_counted(client: anthropic.Anthropic) -> None:
     thinking, text = message.content[0], message.content[1]
     assert thinking.type == "thinking" and thinking.thinking and thinking.signature
     assert text.type == "text"
-    from mockclaude.tokens import text_tokens
+    from mockclaude.protocol.tokens import text_tokens
 
     assert message.usage.output_tokens == text_tokens(thinking.thinking) + text_tokens(text.text)
 
@@ -370,7 +370,7 @@ def test_error_classes(client: anthropic.Anthropic) -> None:
 
 
 def test_authentication_error(tmp_path: Any) -> None:
-    from conftest import start_server, stop_server
+    from tests.support.server import start_server, stop_server
 
     server = start_server(tmp_path, "--latency", "instant", "--api-key", "sk-ant-good")
     try:

@@ -14,9 +14,9 @@ import orjson
 import pytest
 import yaml
 
-from conftest import Server, start_server, stop_server
 from mockclaude.config import DEFAULT_CATALOG
-from mockclaude.tokens import text_tokens
+from mockclaude.protocol.tokens import text_tokens
+from tests.support.server import Server, start_server, stop_server
 
 TTFT_MS, TOKENS_PER_S, PER_1K_INPUT_MS = 600.0, 80.0, 4.0
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from conftest import Server, raw_post
+from tests.support.server import Server, raw_post
 
 MODEL = "claude-haiku-4-5"
 HI = [{"role": "user", "content": "Hi"}]
@@ -375,7 +375,7 @@ def test_error_headers(mock_server: Server) -> None:
 
 
 def test_permissive_mode_accepts_placeholder_model(tmp_path: Any) -> None:
-    from conftest import start_server, stop_server
+    from tests.support.server import start_server, stop_server
 
     server = start_server(tmp_path, "--latency", "instant", "--validation", "permissive")
     try:

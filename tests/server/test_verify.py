@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-SEED = Path(__file__).resolve().parents[2] / "mocks" / "recordings" / "seed"
+SEED = Path(__file__).resolve().parents[2] / "mocks" / "content" / "recordings" / "seed"
 
 
 def run_verify(*paths: Path) -> subprocess.CompletedProcess[str]:

@@ -41,7 +41,8 @@ from typing import Any, Literal
 
 import pydantic
 import typing_extensions
-from spec_tools import resolve_pointer, schema_name_of_ref
+
+from tests.spec.spec_tools import resolve_pointer, schema_name_of_ref
 
 Direction = Literal["request", "response"]
 

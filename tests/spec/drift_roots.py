@@ -16,7 +16,8 @@ from anthropic.types.messages import (
     batch_list_params,
 )
 from anthropic.types.shared import ErrorObject, ErrorResponse
-from drift_engine import Root
+
+from tests.spec.drift_engine import Root
 
 
 class MessageCreateParamsWithStream(message_create_params.MessageCreateParamsBase, total=False):

@@ -19,7 +19,7 @@ signature_delta), and the `partial_json` fragments of a tool block must join int
 
 Usage (e.g. from a mock-server test)::
 
-    from spec.sse_grammar import check_stream_text   # `tests/` is on sys.path via tests/conftest.py
+    from tests.spec.sse_grammar import check_stream_text   # the repository root is on sys.path (tests is a package)
 
     events = check_stream_text(response.text)    # raises StreamGrammarError listing every problem
     assert events[-1].data["type"] == "message_stop"

@@ -19,19 +19,26 @@ from dataclasses import dataclass
 from typing import Any
 
 import anthropic.types as sdk
-import hypothesis_compat
 import pydantic
 import pytest
 from anthropic._models import validate_type
 from anthropic.pagination import SyncPage
 from anthropic.types.messages import DeletedMessageBatch, MessageBatch, MessageBatchIndividualResponse
 from anthropic.types.shared import ErrorResponse
-from drift_engine import compare_root, read_differences, split_allowed
-from drift_roots import ROOTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
-from spec_tools import MINIMAL_MESSAGE, component_schemas, inline_schema, load_spec, schema_name_of_ref
+
+from tests.spec import hypothesis_compat
+from tests.spec.drift_engine import compare_root, read_differences, split_allowed
+from tests.spec.drift_roots import ROOTS
+from tests.spec.spec_tools import (
+    MINIMAL_MESSAGE,
+    component_schemas,
+    inline_schema,
+    load_spec,
+    schema_name_of_ref,
+)
 
 hypothesis_compat.install()  # hypothesis-jsonschema 0.23.1 vs the installed Hypothesis, see that module
 

@@ -26,7 +26,8 @@ import anthropic.types as sdk
 import anthropic.types.messages as sdk_messages
 import anthropic.types.shared as sdk_shared
 import pytest
-from drift_engine import (
+
+from tests.spec.drift_engine import (
     Counters,
     Difference,
     Mismatch,
@@ -41,8 +42,8 @@ from drift_engine import (
     split_allowed,
     stale_differences,
 )
-from drift_roots import ROOTS
-from spec_tools import load_spec, resolve_pointer
+from tests.spec.drift_roots import ROOTS
+from tests.spec.spec_tools import load_spec, resolve_pointer
 
 DOC = load_spec()
 

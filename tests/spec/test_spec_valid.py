@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
-from spec_tools import (
+
+from tests.spec.spec_tools import (
     MINIMAL_MESSAGE,
     component_schemas,
     escape_pointer_token,
@@ -30,7 +31,7 @@ from spec_tools import (
     resolve_pointer,
     unescape_pointer_token,
 )
-from sse_grammar import check_stream_text, decode_events, grammar_problems, parse_sse
+from tests.spec.sse_grammar import check_stream_text, decode_events, grammar_problems, parse_sse
 
 ROOT_SCHEMAS = (
     "MessageCreateParams",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockclaude.recordings import Matcher, differing_fields, match_key
+from mockclaude.store.recordings import Matcher, differing_fields, match_key
 
 BASE: dict[str, Any] = {
     "model": "claude-haiku-4-5",

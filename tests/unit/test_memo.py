@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import orjson
 
-from mockclaude.app import create_app
+from mockclaude.api.messages import MEMO_BYTES, MEMO_MAX_BODY
 from mockclaude.config import MockConfig
-from mockclaude.http import Request
-from mockclaude.messages import MEMO_BYTES, MEMO_MAX_BODY
+from mockclaude.server.app import create_app
+from mockclaude.wire.http import Request
 
 
 def request(text: str) -> Request:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from mockclaude.sse import accumulate, encode_event, message_events, parse_sse
-from spec.sse_grammar import check_stream_text
+from mockclaude.protocol.sse import accumulate, encode_event, message_events, parse_sse
+from tests.spec.sse_grammar import check_stream_text
 
 USAGE = {
     "input_tokens": 12,

@@ -7,9 +7,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from mockclaude.cache import PromptCache
-from mockclaude.tokens import input_tokens, split_pieces, text_tokens
-from mockclaude.toolcalls import build_input, choose_tools
+from mockclaude.protocol.cache import PromptCache
+from mockclaude.protocol.tokens import input_tokens, split_pieces, text_tokens
+from mockclaude.sources.synthesis.toolcalls import build_input, choose_tools
 
 SCHEMAS: list[dict[str, Any]] = [
     {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]},
@@ -101,7 +101,7 @@ def test_cache_ttl_and_min_length() -> None:
 
 def test_price_of_usage() -> None:
     """Dollars from usage: cache writes at 1.25x (5m) and 2x (1h), reads at 0.1x unless priced, batch at half."""
-    from mockclaude.catalog import Price
+    from mockclaude.protocol.catalog import Price
 
     haiku = Price(input=1.0, output=5.0)
     usage = {

@@ -1,0 +1,1 @@
+"""One module per Anthropic noun: messages (and count_tokens), message batches, models, pagination."""

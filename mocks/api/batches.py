@@ -1,0 +1,114 @@
+"""``/v1/messages/batches``: create, list, retrieve, cancel, delete and results, on the shared pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mockclaude.api.batch_store import Batch, BatchStore
+from mockclaude.api.pagination import paginate, parse_limit
+from mockclaude.errors import ApiError, invalid, not_found
+from mockclaude.pipeline import semantic as rules_semantic
+from mockclaude.pipeline.stages import Pipeline, Reply
+from mockclaude.protocol.sse import accumulate
+from mockclaude.sources.base import Exchange
+from mockclaude.wire.http import Request
+
+
+class BatchRoutes:
+    def __init__(
+        self, pipeline: Pipeline, on_result: Callable[[str, dict[str, Any]], None] | None = None
+    ) -> None:
+        self.pipeline = pipeline
+        self.on_result = on_result  # (model id, usage) of each succeeded result, for stats and cost
+        self.store = BatchStore(self._answer, pipeline.config.batch_processing_s)
+
+    def create(self, request: Request, params: dict[str, str]) -> Reply:
+        p = self.pipeline
+        body = p.parse(request)
+        error = p.contract.validators["MessageBatchCreateParams"].error(body)
+        pre_errors: dict[int, dict[str, Any]] = {}
+        if error is not None:
+            # Bad params inside an otherwise valid batch become errored results, as the API does.
+            items = body.get("requests") if isinstance(body, dict) else None
+            if not isinstance(items, list) or not items or set(body) != {"requests"}:
+                raise invalid(error)
+            for i, item in enumerate(items):
+                item_error = p.contract.validators["MessageBatchRequest"].error(item)
+                if item_error is None:
+                    continue
+                if not item_error.startswith("params."):  # the envelope itself is wrong (e.g. no params)
+                    raise invalid(f"requests.{i}.{item_error}")
+                pre_errors[i] = self._errored(invalid(item_error.removeprefix("params.")))
+            if not pre_errors:
+                raise invalid(error)
+        seen: set[str] = set()
+        for i, item in enumerate(body["requests"]):
+            if item["custom_id"] in seen:
+                raise invalid(f"requests.{i}.custom_id: Duplicate custom_id '{item['custom_id']}' in batch")
+            seen.add(item["custom_id"])
+        batch = self.store.create(
+            p.ids.new("msgbatch"), [(r["custom_id"], r["params"]) for r in body["requests"]], pre_errors
+        )
+        return Reply(payload=self.store.render(batch, request.base_url))
+
+    def _errored(self, error: ApiError) -> dict[str, Any]:
+        return {"type": "errored", "error": error.envelope(self.pipeline.ids.new("req"))}
+
+    def _answer(self, params: dict[str, Any]) -> dict[str, Any]:
+        """One batch request answered by the same pipeline as /v1/messages (without pacing)."""
+        p = self.pipeline
+        try:
+            model = p.model(params)
+            p.check_rules(params, model, rules_semantic.CREATE_RULES)
+            answer = p.answer(Exchange(params, model, {}, "batch"))
+        except ApiError as error:
+            return self._errored(error)
+        if answer.error is not None:
+            return {"type": "errored", "error": answer.error}
+        message = (
+            answer.message if answer.message is not None else accumulate([e.data for e in answer.events])
+        )
+        if self.on_result is not None:
+            self.on_result(model.id, message["usage"])
+        return {"type": "succeeded", "message": message}
+
+    def _batch(self, params: dict[str, str]) -> Batch:
+        batch = self.store.get(params["batch_id"])
+        if batch is None:
+            raise not_found(f"message_batch: {params['batch_id']}")
+        return batch
+
+    def list(self, request: Request, params: dict[str, str]) -> Reply:
+        page = paginate(
+            self.store.newest_first(),
+            lambda b: b.id,
+            lambda b: self.store.render(b, request.base_url),
+            parse_limit(request.query_one("limit")),
+            request.query_one("after_id"),
+            request.query_one("before_id"),
+        )
+        return Reply(payload=page)
+
+    def retrieve(self, request: Request, params: dict[str, str]) -> Reply:
+        return Reply(payload=self.store.render(self._batch(params), request.base_url))
+
+    def cancel(self, request: Request, params: dict[str, str]) -> Reply:
+        batch = self._batch(params)
+        self.store.cancel(batch)
+        return Reply(payload=self.store.render(batch, request.base_url))
+
+    def delete(self, request: Request, params: dict[str, str]) -> Reply:
+        batch = self._batch(params)
+        if not self.store.is_ended(batch):
+            raise invalid(
+                f"Batch {batch.id} cannot be deleted while it is still processing; cancel it first."
+            )
+        self.store.delete(batch)
+        return Reply(payload={"id": batch.id, "type": "message_batch_deleted"})
+
+    def results(self, request: Request, params: dict[str, str]) -> Reply:
+        batch = self._batch(params)
+        if not self.store.is_ended(batch):
+            raise invalid(f"Batch {batch.id} has not finished processing; results are not available yet.")
+        return Reply(body=self.store.results_jsonl(batch), content_type="application/x-jsonl")

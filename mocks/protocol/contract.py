@@ -1,0 +1,251 @@
+"""The contract at run time: request schemas compiled from ``openapi/`` at start-up.
+
+Nothing in the spec is repeated in code. Each request schema gets two validators: a compiled
+fastjsonschema function (the fast yes/no on every request) and, only when that says no, a jsonschema
+validator that finds the error and words it the way the API does (pydantic-style messages on dotted
+paths, union variants named by their ``type``, e.g. ``tools.0.custom.name: String should match …``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import marshal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+import jsonschema
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from mockclaude.files import default_cache_dir, load_yaml, write_atomically
+
+SPEC_URI = "urn:mockclaude:openapi"
+_FORMATS = {"date-time": r"^\d{4}-\d\d-\d\dT"}
+log = logging.getLogger("mockclaude")
+
+# Friendlier API texts for a few (path, keyword) pairs, as the real API words them (facts §5.4).
+_OVERRIDES = {("messages", "minItems"): "messages: at least one message is required"}
+_TYPE_NAMES = {
+    "string": "a valid string",
+    "integer": "a valid integer",
+    "number": "a valid number",
+    "boolean": "a valid boolean",
+    "object": "a valid dictionary",
+    "array": "a valid list",
+    "null": "None",
+}
+
+
+def _tag(schema: dict[str, Any], key: str) -> Any:
+    """The ``key`` const of a union variant, e.g. its ``type`` (None when it has none)."""
+    prop = schema.get("properties", {}).get(key, {})
+    if "const" in prop:
+        return prop["const"]
+    enum = [v for v in prop.get("enum") or [] if v is not None]
+    return enum[0] if enum else None
+
+
+def _quote(values: list[Any]) -> str:
+    quoted = [repr(v) if not isinstance(v, str) else f"'{v}'" for v in values]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
+
+
+class RequestValidator:
+    """Validates one request schema; :meth:`error` returns None or the API's error message."""
+
+    def __init__(
+        self,
+        document: dict[str, Any],
+        registry: Registry,
+        name: str,
+        digest: str = "",
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.name = name
+        ref = {"$ref": f"{SPEC_URI}#/components/schemas/{name}"}
+        self._slow = jsonschema.Draft202012Validator(ref, registry=registry)
+        self._resolver = registry.resolver(SPEC_URI)
+        self._fast: Callable[[Any], Any] | None
+        try:
+            self._fast = _compiled_validator(document, name, digest, cache_dir)
+        except Exception:  # a keyword fastjsonschema cannot compile: fall back to jsonschema alone
+            log.warning("fastjsonschema cannot compile %s; validating with jsonschema only", name)
+            self._fast = None
+
+    def error(self, instance: Any) -> str | None:
+        if self._fast is not None:
+            try:
+                self._fast(instance)
+                return None
+            except fastjsonschema.JsonSchemaValueException:
+                pass
+        first = next(iter(self._slow.iter_errors(instance)), None)
+        return None if first is None else self._describe(first, ())
+
+    # -- wording ---------------------------------------------------------------------------------------
+    def _describe(self, error: ValidationError, tags: tuple[tuple[int, str], ...]) -> str:
+        """``path: message`` for one error; ``tags`` are union variant names to insert into the path."""
+        path = [str(p) for p in error.absolute_path]
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            return self._describe_union(error, path, tags)
+        if error.validator == "required":
+            path.append(str(error.message).split("'")[1] if "'" in str(error.message) else "?")
+        elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            extras = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            path.append(extras[0] if extras else "?")
+        plain = ".".join(path)
+        for position, tag in sorted(tags, reverse=True):
+            path.insert(position, tag)
+        key = ".".join(path)
+        override = _OVERRIDES.get((plain, str(error.validator)))
+        if override:
+            return override
+        message = self._message(error)
+        return f"{key}: {message}" if key else message
+
+    def _describe_union(
+        self, error: ValidationError, path: list[str], tags: tuple[tuple[int, str], ...]
+    ) -> str:
+        """Descend into the variant the instance meant: by its ``type`` tag, else the one it got furthest in."""
+        instance = error.instance
+        variants = [self._resolve(v) for v in error.validator_value]
+        key = (error.schema.get("discriminator") or {}).get("propertyName")
+        if key is None:
+            key = next(
+                (k for k in ("type", "role") if sum(_tag(v, k) is not None for v in variants) > 1), "type"
+            )
+        tag_values = [_tag(v, key) for v in variants]
+        by_variant: dict[int, list[ValidationError]] = {}
+        for sub in error.context or []:
+            by_variant.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
+        if isinstance(instance, dict) and any(tag_values):
+            tag = instance.get(key)
+            if tag is None:
+                chosen = [i for i, v in enumerate(variants) if key not in v.get("required", [])]
+            else:
+                chosen = [i for i, value in enumerate(tag_values) if value == tag]
+            if not chosen:
+                expected = _quote([v for v in tag_values if v is not None])
+                where = ".".join(path)
+                return f"{where}: Input tag '{tag}' found using '{key}' does not match any of the expected tags: {expected}"
+            index = chosen[0]
+            subs = by_variant.get(index)
+            if subs:
+                # The API names the variant of a ``type``-tagged union in the path (tools.0.custom.name).
+                label = ((len(path), str(tag_values[index] or "custom")),) if key == "type" else ()
+                return self._describe(subs[0], (*tags, *label))
+        best = max(by_variant.values(), key=lambda errs: (len(errs[0].absolute_path), -len(errs)))
+        return self._describe(best[0], tags)
+
+    def _resolve(self, schema: Any) -> dict[str, Any]:
+        while isinstance(schema, dict) and "$ref" in schema:
+            schema = self._resolver.lookup(schema["$ref"]).contents
+        if isinstance(schema, dict) and "allOf" in schema:
+            merged: dict[str, Any] = {}
+            for part in schema["allOf"]:
+                part = self._resolve(part)
+                merged.setdefault("properties", {}).update(part.get("properties", {}))
+            return {**schema, **merged}
+        return schema if isinstance(schema, dict) else {}
+
+    @staticmethod
+    def _message(error: ValidationError) -> str:
+        v, value = error.validator, error.validator_value
+        if v == "required":
+            return "Field required"
+        if v == "additionalProperties":
+            return "Extra inputs are not permitted"
+        if v == "type":
+            kinds = value if isinstance(value, list) else [value]
+            return "Input should be " + " or ".join(
+                _TYPE_NAMES.get(str(k), str(k)) for k in kinds if k != "null"
+            )
+        if v == "enum":
+            return f"Input should be {_quote(list(value))}"
+        if v == "const":
+            return f"Input should be {_quote([value])}"
+        if v == "minimum":
+            return f"Input should be greater than or equal to {value}"
+        if v == "maximum":
+            return f"Input should be less than or equal to {value}"
+        if v == "exclusiveMinimum":
+            return f"Input should be greater than {value}"
+        if v == "exclusiveMaximum":
+            return f"Input should be less than {value}"
+        if v == "minLength":
+            return f"String should have at least {value} character{'s' if value != 1 else ''}"
+        if v == "maxLength":
+            return f"String should have at most {value} character{'s' if value != 1 else ''}"
+        if v == "pattern":
+            return f"String should match pattern '{value}'"
+        if v == "minItems":
+            return f"List should have at least {value} item{'s' if value != 1 else ''} after validation, not {len(error.instance)}"
+        if v == "maxItems":
+            return f"List should have at most {value} item{'s' if value != 1 else ''} after validation, not {len(error.instance)}"
+        if v == "format":
+            return f"Input should be a valid {value}"
+        return str(error.message)
+
+
+def _compiled_validator(
+    document: dict[str, Any], name: str, digest: str, cache_dir: Path | None
+) -> Callable[[Any], Any]:
+    """fastjsonschema's validator for one schema. Generating and compiling its ~1.7 MB of Python takes
+    about 0.25 s, so the code object is kept in ``cache_dir`` keyed by the spec's digest, the schema,
+    and the Python and fastjsonschema versions; a stale or unreadable cache entry is simply rebuilt."""
+    key = hashlib.sha256(f"{digest}|{name}|{sys.version}|{fastjsonschema.VERSION}".encode()).hexdigest()[:32]
+    cached = cache_dir / f"validator-{key}.marshal" if cache_dir is not None and digest else None
+    code = None
+    if cached is not None and cached.exists():
+        try:
+            code = marshal.loads(cached.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            code = None
+    if code is None:
+        source = fastjsonschema.compile_to_code(
+            {"components": document["components"], "$ref": f"#/components/schemas/{name}"}, formats=_FORMATS
+        )
+        code = compile(source, f"<validator {name}>", "exec")
+        if cached is not None:
+            with contextlib.suppress(OSError):  # no cache then: only start-up is slower
+                write_atomically(cached, marshal.dumps(code))
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)
+    validate = namespace["validate"]
+    return lambda data: validate(data, custom_formats=_FORMATS)
+
+
+class Contract:
+    """The OpenAPI document and the request validators compiled from it."""
+
+    REQUEST_SCHEMAS = (
+        "MessageCreateParams",
+        "MessageCountTokensParams",
+        "MessageBatchCreateParams",
+        "MessageBatchRequest",
+    )
+
+    def __init__(self, path: Path, cache_dir: Path | None = None) -> None:
+        self.path = path
+        raw = path.read_bytes()
+        self.digest = hashlib.sha256(raw).hexdigest()
+        self.document: dict[str, Any] = load_yaml(raw.decode("utf-8"))
+        resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
+        self.registry: Registry = Registry().with_resource(SPEC_URI, resource)
+        cache = default_cache_dir() if cache_dir is None else cache_dir
+        self.validators = {
+            name: RequestValidator(self.document, self.registry, name, self.digest, cache)
+            for name in self.REQUEST_SCHEMAS
+        }
+
+    def schema_validator(self, name: str) -> jsonschema.Draft202012Validator:
+        """A plain jsonschema validator for any component schema (tests use it on responses)."""
+        return jsonschema.Draft202012Validator(
+            {"$ref": f"{SPEC_URI}#/components/schemas/{name}"}, registry=self.registry
+        )

@@ -1,0 +1,332 @@
+"""The ASGI application, made by :func:`create_app`; no import-time side effects.
+
+The app owns the HTTP side (routing, body limits, version and auth headers, rendering, error
+envelopes); route groups own their nouns (messages, batches, models) and share one pipeline
+(:mod:`mockclaude.pipeline.stages`): parse → validate → auth → answer source → encode → pace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from typing import Any
+
+import orjson
+
+from mockclaude.api.batches import BatchRoutes
+from mockclaude.api.messages import MessageRoutes
+from mockclaude.api.models import ModelRoutes
+from mockclaude.config import MockConfig
+from mockclaude.errors import ApiError, invalid, not_found
+from mockclaude.pipeline.faults import Fault, FaultBook
+from mockclaude.pipeline.faults import load_rules as load_fault_rules
+from mockclaude.pipeline.pacing import sleep_until
+from mockclaude.pipeline.stages import Handler, Pipeline, Reply
+from mockclaude.protocol.catalog import ModelCatalog
+from mockclaude.protocol.contract import Contract
+from mockclaude.protocol.sse import accumulate, encode_event
+from mockclaude.server.admin import AdminRoutes
+from mockclaude.server.journal import Journal, Outcome, kept, redact_headers
+from mockclaude.server.stats import Stats
+from mockclaude.sources.reloading import ContentWatcher
+from mockclaude.wire.http import (
+    Receive,
+    Request,
+    Scope,
+    Send,
+    headers_of,
+    parse_query,
+    read_body,
+    send_bytes,
+    send_faulted,
+    send_stream,
+)
+
+log = logging.getLogger("mockclaude")
+
+
+class MockApp:
+    def __init__(self, config: MockConfig, contract: Contract, catalog: ModelCatalog) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.pipeline = Pipeline(config, contract, catalog)
+        self.limiter = self.pipeline.limiter
+        self.faults = FaultBook(load_fault_rules(config.faults, config.faults_file))
+        self.stats = Stats(self.cost)
+        self.journal = Journal(config.journal_size, self.cost)
+        self.watcher = ContentWatcher(config, self.pipeline.recordings, self.pipeline.rules)
+        self.messages = MessageRoutes(self.pipeline, self.watcher)
+        self.batches = BatchRoutes(self.pipeline, self.stats.observe_batch_result)
+        self.models = ModelRoutes(catalog)
+        self.admin = AdminRoutes(self)
+        self.versions = _header_enum(contract.document, "anthropic-version")
+        batch_path = r"/v1/messages/batches/(?P<batch_id>[^/]+)"
+        self._routes: list[tuple[str, re.Pattern[str], Handler, int]] = []
+        for method, pattern, handler in (
+            ("POST", "/v1/messages", self.messages.create),
+            ("POST", "/v1/messages/count_tokens", self.messages.count_tokens),
+            ("POST", "/v1/messages/batches", self.batches.create),
+            ("GET", "/v1/messages/batches", self.batches.list),
+            ("GET", batch_path, self.batches.retrieve),
+            ("DELETE", batch_path, self.batches.delete),
+            ("POST", batch_path + "/cancel", self.batches.cancel),
+            ("GET", batch_path + "/results", self.batches.results),
+            ("GET", "/v1/models", self.models.list),
+            ("GET", r"/v1/models/(?P<model_id>[^/]+)", self.models.retrieve),
+            *self.admin.routes(),
+        ):
+            limit = config.max_batch_body_bytes if handler == self.batches.create else config.max_body_bytes
+            self._routes.append((method, re.compile(pattern + "$"), handler, limit))
+
+    # -- ASGI ------------------------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        client = scope.get("client")
+        request = Request(
+            method=scope["method"],
+            path=scope["path"],
+            query=parse_query(scope.get("query_string", b"")),
+            headers=headers_of(scope),
+            body=b"",
+            request_id=self.pipeline.ids.new("req"),
+            client=client[0] if client else None,
+        )
+        if self.config.latency != "instant":
+            # Let every request that arrived together take its start time before any is processed,
+            # so one request's processing is not charged to the next one's time to first token.
+            await asyncio.sleep(0)
+        admin = request.path.startswith("/_mock/")
+        fault: Fault | None = None
+        try:
+            handler, params, limit = self._route(request)
+            request.body = await read_body(receive, limit)
+            if admin:
+                self.admin.check_access(request, request.client)
+            else:
+                self._check_headers(request)
+                fault = self.faults.select(request.path, self._model_names(request), request.headers)
+                error = fault.error() if fault is not None else None
+                if error is not None:
+                    raise self._with_rate_headers(error, request)
+            reply = handler(request, params)
+        except ApiError as error:
+            reply = Reply(
+                status=error.status, payload=error.envelope(request.request_id), headers=error.headers
+            )
+        except Exception:
+            log.exception("internal error on %s %s", request.method, request.path)
+            internal = ApiError(500, "internal error in the mock; see the server log", invented=True)
+            reply = Reply(status=500, payload=internal.envelope(request.request_id))
+        if admin:
+            await self._render(reply, request, send, None)
+            return
+        fault = _applied(fault, reply)
+        outcome = self._observe(request, reply, fault)
+        try:
+            outcome.cut = await self._render(reply, request, send, fault)
+        finally:
+            self._finish(request, reply, outcome)
+
+    # -- bookkeeping: stats, journal, rate-limit settlement ----------------------------------------------
+    def _observe(self, request: Request, reply: Reply, fault: Fault | None) -> Outcome:
+        error_type = None
+        if reply.status >= 400 and isinstance(reply.payload, dict):
+            error_type = (reply.payload.get("error") or {}).get("type")
+        outcome = Outcome(
+            request.request_id,
+            request.method,
+            request.path,
+            reply.status,
+            time.time() - (time.monotonic() - request.started),
+            redact_headers(request.headers),
+            kept(request.body),
+            reply.payload if reply.payload is not None else _summary(reply),
+            model=reply.model,
+            usage=reply.usage,
+            origin=reply.origin,
+            error_type=error_type,
+            fault=fault.kind if fault is not None else None,
+            stream=_streaming(reply),
+        )
+        self.stats.observe(outcome)
+        self.journal.add(outcome)
+        return outcome
+
+    def _finish(self, request: Request, reply: Reply, outcome: Outcome) -> None:
+        self.stats.finished(outcome)
+        outcome.duration_ms = round((time.monotonic() - request.started) * 1000, 3)
+        if reply.admission is not None and self.limiter is not None:
+            usage = reply.usage or {}
+            counted = (usage.get("input_tokens") or 0) + (usage.get("cache_creation_input_tokens") or 0)
+            self.limiter.settle(reply.admission, counted, usage.get("output_tokens") or 0)
+
+    def cost(self, model_id: str | None, usage: dict[str, Any] | None, batch: bool = False) -> float:
+        """Dollars for an answer's usage at the answering model's dated list price (0 when unknown)."""
+        model = self.catalog.usable(model_id) if model_id and usage else None
+        return model.price.cost(usage, batch=batch) if model is not None and usage else 0.0
+
+    def _model_names(self, request: Request) -> frozenset[str]:
+        """The names the body's model goes by, read only when some fault rule matches on a model."""
+        if not self.faults.needs_model:
+            return frozenset()
+        name = _body_model(request.body)
+        if name is None:
+            return frozenset()
+        model = self.catalog.usable(name)
+        return frozenset((name, model.id, *model.aliases) if model is not None else (name,))
+
+    def _with_rate_headers(self, error: ApiError, request: Request) -> ApiError:
+        """An injected 429 shows the rate-limit headers too, as a real one does (when limits are on)."""
+        if error.status != 429 or self.limiter is None:
+            return error
+        model = self.catalog.usable(_body_model(request.body) or "")
+        if model is not None:
+            error.headers += self.limiter.peek(request.api_key, model.line or model.id)
+        return error
+
+    def reload_fault_rules(self) -> None:
+        """Read the configured fault rules again (flags and --faults FILE); raises if the file is bad."""
+        self.faults.configure(load_fault_rules(self.config.faults, self.config.faults_file))
+
+    def reset(self) -> None:
+        """Back to the start-up state: stats, journal, armed faults, rate-limit buckets, batches, caches."""
+        self.stats.reset()
+        self.journal.clear()
+        self.faults.reset()
+        if self.limiter is not None:
+            self.limiter.reset()
+        self.batches.store.clear()
+        self.pipeline.prompt_cache.clear()
+        self.messages.forget()
+
+    # -- rendering ---------------------------------------------------------------------------------------
+    async def _render(self, reply: Reply, request: Request, send: Send, fault: Fault | None) -> str | None:
+        """Send the answer; returns how a fault cut it ("error_event", "drop") or None."""
+        org = self.config.organization_id
+        extra = _retry_headers(reply.status, reply.headers)
+        recorder = self.pipeline.recorder
+        if reply.forward is not None and recorder is not None:
+            await recorder.forward(request, reply.forward, send)
+            return None
+        if fault is not None and fault.status is None:
+            return await send_faulted(reply, request, send, fault, org, extra)
+        if reply.events is not None:
+            chunks = [encode_event(e) for e in reply.events]
+            await send_stream(
+                send, chunks, reply.offsets or [], request.started, request.request_id, org, extra
+            )
+            return None
+        if reply.delay:
+            await sleep_until(request.started + reply.delay)
+        body = reply.body if reply.body is not None else orjson.dumps(reply.payload)
+        await send_bytes(send, reply.status, body, reply.content_type, request.request_id, org, extra)
+        return None
+
+    def _route(self, request: Request) -> tuple[Handler, dict[str, str], int]:
+        allowed: list[str] = []
+        for method, pattern, handler, limit in self._routes:
+            match = pattern.match(request.path)
+            if match:
+                if method == request.method:
+                    return handler, match.groupdict(), limit
+                allowed.append(method)
+        mine = request.path.startswith("/_mock/")  # the mock's own routes: its own errors, marked
+        if allowed:
+            message = f"Method Not Allowed: {request.method} {request.path}"
+            raise ApiError(405, message, invented=mine, headers=(("allow", ", ".join(allowed)),))
+        raise ApiError(404, "Not Found", invented=mine) if mine else not_found("Not Found")
+
+    def _check_headers(self, request: Request) -> None:
+        headers = request.headers
+        key = headers.get("x-api-key")
+        auth = headers.get("authorization", "")
+        if key is None and auth.lower().startswith("bearer "):
+            key = auth[7:].strip()
+        request.api_key = key or ""
+        if self.config.api_keys:
+            if not key:
+                raise ApiError(401, "x-api-key header is required")
+            if key not in self.config.api_keys:
+                raise ApiError(401, "invalid x-api-key")
+        version = headers.get("anthropic-version")
+        if version is None:
+            raise invalid("anthropic-version: header is required")
+        if self.versions and version not in self.versions:
+            raise invalid(f'anthropic-version: "{version}" is not a valid version')
+
+
+def _streaming(reply: Reply) -> bool:
+    return reply.events is not None or reply.content_type.startswith("text/event-stream")
+
+
+def _applied(fault: Fault | None, reply: Reply) -> Fault | None:
+    """The fault as it applies to this answer: shaping faults shape successful answers only, and a
+    JSON answer has no stream for ``error_after`` to cut (error faults were answered already)."""
+    if fault is None or fault.status is not None:
+        return fault
+    if reply.status >= 400 or (fault.error_after is not None and not _streaming(reply)):
+        return None
+    return fault
+
+
+def _body_model(body: bytes) -> str | None:
+    """The ``model`` of a JSON request body, or None."""
+    try:
+        parsed = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        return None
+    name = parsed.get("model") if isinstance(parsed, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _retry_headers(status: int, headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """The reply's own headers plus ``x-should-retry`` on errors, as the API sends it (unless set)."""
+    if status < 400 or any(name == "x-should-retry" for name, _ in headers):
+        return headers
+    retry = status in (408, 409, 429) or status >= 500
+    return (*headers, ("x-should-retry", "true" if retry else "false"))
+
+
+def _summary(reply: Reply) -> Any:
+    """What the journal keeps of an answer that is not a JSON payload: raw bytes or a function,
+    turned into JSON only when the journal is read."""
+    events = reply.events
+    if events is not None:
+        return lambda: {"stream": True, "message": accumulate([e.data for e in events])}
+    if reply.body is not None and reply.content_type.startswith(("application/json", "text/event-stream")):
+        return kept(reply.body)  # decoded when the journal is read
+    return {"content_type": reply.content_type, "bytes": len(reply.body or b"")}
+
+
+def _header_enum(document: dict[str, Any], name: str) -> tuple[str, ...]:
+    """The allowed values of a header parameter, read from the spec (never repeated in code)."""
+    for param in (document.get("components", {}).get("parameters") or {}).values():
+        if param.get("name", "").lower() == name and param.get("in") == "header":
+            schema = param.get("schema") or {}
+            return tuple(schema.get("enum") or ())
+    return ()
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def create_app(config: MockConfig | None = None) -> MockApp:
+    """Build the mock: load the spec and the catalog named by ``config`` (defaults otherwise)."""
+    config = config or MockConfig()
+    started = time.perf_counter()
+    app = MockApp(config, Contract(config.spec_path), ModelCatalog.load(config.catalog_path))
+    log.debug("mock built in %.2fs", time.perf_counter() - started)
+    return app

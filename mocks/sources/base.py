@@ -1,0 +1,128 @@
+"""Answer sources: where the content of an answer comes from.
+
+The pipeline asks each source in turn; the first that answers wins: recordings, then synthesis
+(rules will sit between them). A source returns an :class:`Answer`: a complete Message, a recorded
+stream (events with their time offsets), or an API error. The encoder turns any of them into the
+shape the client asked for, so one stored answer serves JSON and SSE alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mockclaude.errors import ERROR_TYPES
+from mockclaude.protocol.cache import PromptCache
+from mockclaude.protocol.catalog import LatencyProfile, ModelSpec
+from mockclaude.protocol.sse import accumulate
+from mockclaude.sources.rules import Rule, answer_profile, build_message
+from mockclaude.sources.synthesis.message import synthesize
+from mockclaude.store.recordings import RecordedEvent, RecordingStore
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What a source sees: the validated request body, the model, the route and the request's headers."""
+
+    body: dict[str, Any]
+    model: ModelSpec
+    headers: dict[str, str]
+    service_tier: str = "standard"
+    method: str = "POST"
+    path: str = "/v1/messages"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer before encoding. Exactly one of ``message``, ``events`` or ``error`` is set."""
+
+    message: dict[str, Any] | None = None
+    events: tuple[RecordedEvent, ...] = ()
+    error: dict[str, Any] | None = None
+    status: int = 200
+    origin: str = "synthesis"
+    reusable: bool = True  # may be kept and served again for an identical request
+    profile: LatencyProfile | None = None  # its own pacing (a rule's latency), else the model's
+
+    def usage(self) -> dict[str, Any] | None:
+        if self.message is not None:
+            usage: dict[str, Any] | None = self.message.get("usage")
+            return usage
+        if self.events:
+            return accumulate([e.data for e in self.events]).get("usage")
+        return None
+
+
+class AnswerSource(Protocol):
+    def answer(self, exchange: Exchange) -> Answer | None: ...
+
+
+class RecordingSource:
+    """Replays a recording whose request matches exactly (see :mod:`mockclaude.store.recordings`)."""
+
+    def __init__(self, store: RecordingStore) -> None:
+        self.store = store
+
+    def answer(self, exchange: Exchange) -> Answer | None:
+        recording = self.store.find(exchange.method, exchange.path, exchange.body)
+        if recording is None:
+            return None
+        if recording.status != 200:
+            return Answer(
+                error=recording.body, status=recording.status, origin=f"recording:{recording.path.name}"
+            )
+        if recording.is_stream:
+            return Answer(events=recording.events, origin=f"recording:{recording.path.name}")
+        return Answer(message=recording.body, origin=f"recording:{recording.path.name}")
+
+
+class RuleSource:
+    """Answers from the first rule whose conditions hold (see :mod:`mockclaude.sources.rules`)."""
+
+    def __init__(self, rules: list[Rule], cache: PromptCache) -> None:
+        self.cache = cache
+        self.set_rules(rules)
+
+    def set_rules(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        # Headers some rule looks at: an answer then depends on them, not on the body alone.
+        self.header_names = tuple(sorted({k.lower() for r in rules for k in (r.when.get("headers") or {})}))
+
+    def answer(self, exchange: Exchange) -> Answer | None:
+        if exchange.path != "/v1/messages" or not self.rules:
+            return None
+        body, model = exchange.body, exchange.model
+        names = {model.id, *model.aliases, str(body.get("model"))}
+        rule = next((r for r in self.rules if r.matches(body, exchange.headers, names)), None)
+        if rule is None:
+            return None
+        spec = rule.answer_for(body)
+        origin = f"rule:{rule.name}"
+        if spec.get("error"):
+            error = spec["error"]
+            status = int(error["status"])
+            kind = error.get("type") or ERROR_TYPES.get(status, "api_error")
+            envelope = {"type": "error", "error": {"type": kind, "message": str(error.get("message", ""))}}
+            return Answer(error=envelope, status=status, origin=origin)
+        usage = self.cache.usage(body, model.id, model.min_cacheable_tokens)
+        message = build_message(spec, body, model.id, usage)
+        return Answer(message=message, origin=origin, profile=answer_profile(spec))
+
+
+class Synthesizer:
+    """The last source: a deterministic synthesized answer, with prompt-cache accounting."""
+
+    def __init__(self, cache: PromptCache) -> None:
+        self.cache = cache
+
+    def answer(self, exchange: Exchange) -> Answer:
+        model = exchange.model
+        usage = self.cache.usage(exchange.body, model.id, model.min_cacheable_tokens)
+        message = synthesize(
+            exchange.body,
+            model.id,
+            usage,
+            always_thinks=model.feature("always_thinks"),
+            service_tier=exchange.service_tier,
+        )
+        return Answer(message=message)

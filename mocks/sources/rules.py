@@ -1,0 +1,255 @@
+"""Rules: "when the request looks like this, answer that", from YAML files in a rules directory.
+
+A rule file holds ``rules:``, a list of::
+
+    - name: weather-loop                      # for logs and errors
+      when:                                   # every condition given must hold
+        model: claude-haiku-4-5               # a name or a list (aliases resolve to the same model)
+        last_user: {contains: weather}        # or {equals: ...} or {matches: <regex>}, on the last user text
+        tools: [get_weather]                  # tool names that must all be offered
+        has_tool_result: false                # whether the last user turn carries tool_result blocks
+        json: {metadata.user_id: alice}       # dotted paths into the body, compared for equality
+        headers: {x-test-case: weather}       # request headers, compared for equality
+      answer: {...}                           # one answer, or
+      answers: [{...}, {...}]                 # a sequence across turns: answer N for a conversation with
+                                              # N assistant turns (the last one repeats)
+
+An answer is any of: ``text`` (``{last_user}`` and ``{tool_result}`` are filled in), ``thinking``,
+``tool_use: [{name, input}]``, ``stop_reason``, ``usage: {input_tokens, output_tokens}``,
+``error: {status, type, message}``, and ``latency: {ttft_ms, tokens_per_s}`` (its own pacing).
+A bad file is refused with its path and the field at fault.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mockclaude.errors import ERROR_TYPES
+from mockclaude.files import YAMLError, load_yaml
+from mockclaude.protocol.catalog import LatencyProfile
+from mockclaude.protocol.ids import seeded_id
+from mockclaude.protocol.tokens import content_blocks, text_tokens
+from mockclaude.sources.synthesis.message import sign, tool_results, tool_use_tokens
+from mockclaude.store.recordings import match_key
+
+_WHEN_KEYS = {"model", "last_user", "tools", "has_tool_result", "json", "headers"}
+_ANSWER_KEYS = {"text", "thinking", "tool_use", "stop_reason", "usage", "error", "latency"}
+_MATCHERS = ("equals", "contains", "matches")
+_STOP_REASONS = ("end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal")
+
+
+class RuleError(ValueError):
+    """A rule file is wrong; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    file: Path
+    when: dict[str, Any]
+    answers: tuple[dict[str, Any], ...]
+
+    def matches(self, body: dict[str, Any], headers: dict[str, str], model_ids: set[str]) -> bool:
+        when = self.when
+        if "model" in when:
+            wanted = when["model"] if isinstance(when["model"], list) else [when["model"]]
+            if not model_ids & set(wanted):
+                return False
+        messages = body.get("messages") or []
+        if "tools" in when:  # the cheap checks first; the last user text is extracted only when needed
+            offered = {t.get("name") for t in body.get("tools") or []}
+            if not set(when["tools"]) <= offered:
+                return False
+        if "has_tool_result" in when and bool(tool_results(messages)) != bool(when["has_tool_result"]):
+            return False
+        if "last_user" in when and not _text_matches(when["last_user"], last_user_text(messages)):
+            return False
+        for path, expected in (when.get("json") or {}).items():
+            if _dig(body, path) != expected:
+                return False
+        return all(headers.get(k.lower()) == str(v) for k, v in (when.get("headers") or {}).items())
+
+    def answer_for(self, body: dict[str, Any]) -> dict[str, Any]:
+        turn = sum(1 for m in body.get("messages") or [] if m.get("role") == "assistant")
+        return self.answers[min(turn, len(self.answers) - 1)]
+
+
+def last_user_text(messages: list[dict[str, Any]]) -> str:
+    """The text of the last user turn that has text (a turn of only tool results is skipped)."""
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            blocks = content_blocks(message.get("content"))
+            text = "\n".join(
+                str(b.get("text", "")) for b in blocks if isinstance(b, dict) and b.get("type") == "text"
+            )
+            if text:
+                return text
+    return ""
+
+
+def _text_matches(spec: dict[str, str], text: str) -> bool:
+    kind, value = next(iter(spec.items()))
+    if kind == "equals":
+        return text == value
+    if kind == "contains":
+        return value.lower() in text.lower()
+    return re.search(value, text) is not None
+
+
+def _dig(body: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(body, dict):
+            body = body.get(part)
+        elif isinstance(body, list) and part.isdigit() and int(part) < len(body):
+            body = body[int(part)]
+        else:
+            return None
+    return body
+
+
+def build_message(
+    answer: dict[str, Any], body: dict[str, Any], model_id: str, input_usage: dict[str, Any]
+) -> dict[str, Any]:
+    """The Message a rule answer describes."""
+    seed = match_key("POST", "/v1/messages", body).encode()
+    messages = body.get("messages") or []
+    fill = {
+        "last_user": last_user_text(messages),
+        "tool_result": "; ".join(text for _, text, _ in tool_results(messages)),
+    }
+    content: list[dict[str, Any]] = []
+    output = 0
+    if answer.get("thinking"):
+        thought = str(answer["thinking"])
+        content.append({"type": "thinking", "thinking": thought, "signature": sign(thought, seed)})
+        output += text_tokens(thought)
+    if answer.get("text"):
+        text = str(answer["text"]).format_map(fill)
+        content.append({"type": "text", "text": text, "citations": None})
+        output += text_tokens(text)
+    for i, call in enumerate(answer.get("tool_use") or []):
+        block = {
+            "type": "tool_use",
+            "id": seeded_id("toolu", seed, f"rule{i}"),
+            "name": call["name"],
+            "input": call.get("input") or {},
+        }
+        content.append(block)
+        output += tool_use_tokens(block)
+    stop = answer.get("stop_reason") or ("tool_use" if answer.get("tool_use") else "end_turn")
+    usage = {**input_usage, "output_tokens": output, "service_tier": "standard", "inference_geo": "global"}
+    usage.update(answer.get("usage") or {})
+    return {
+        "id": seeded_id("msg", seed, "rule"),
+        "type": "message",
+        "role": "assistant",
+        "model": model_id,
+        "content": content,
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "stop_details": None,
+        "usage": usage,
+    }
+
+
+def answer_profile(answer: dict[str, Any]) -> LatencyProfile | None:
+    latency = answer.get("latency")
+    if not latency:
+        return None
+    return LatencyProfile(
+        name="rule",
+        ttft_ms=float(latency.get("ttft_ms", 0)),
+        tokens_per_s=float(latency.get("tokens_per_s", 0)),
+    )
+
+
+# -- loading --------------------------------------------------------------------------------------------
+def load_rules(directory: Path | None) -> list[Rule]:
+    if directory is None or not directory.exists():
+        return []
+    rules: list[Rule] = []
+    for path in sorted(directory.glob("*.yaml")):
+        rules.extend(parse_rules(path, path.read_text(encoding="utf-8")))
+    return rules
+
+
+def parse_rules(path: Path, text: str) -> list[Rule]:
+    try:
+        data = load_yaml(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise RuleError(
+            f"{path}:{mark.line + 1 if mark else '?'}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise RuleError(f"{path}: rules: expected a list of rules under the key 'rules'")
+    return [_parse_rule(path, i, raw) for i, raw in enumerate(data["rules"])]
+
+
+def _parse_rule(path: Path, index: int, raw: Any) -> Rule:
+    where = f"{path}: rules[{index}]"
+    if not isinstance(raw, dict):
+        raise RuleError(f"{where}: expected a mapping")
+    unknown = set(raw) - {"name", "when", "answer", "answers"}
+    if unknown:
+        raise RuleError(
+            f"{where}.{sorted(unknown)[0]}: unknown field (expected name, when, answer or answers)"
+        )
+    when = raw.get("when") or {}
+    if not isinstance(when, dict):
+        raise RuleError(f"{where}.when: expected a mapping")
+    for key, value in when.items():
+        if key not in _WHEN_KEYS:
+            raise RuleError(
+                f"{where}.when.{key}: unknown condition (expected one of {', '.join(sorted(_WHEN_KEYS))})"
+            )
+        if key == "last_user":
+            if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in _MATCHERS:
+                raise RuleError(
+                    f"{where}.when.last_user: expected one of {{equals|contains|matches: text}}, got {value!r}"
+                )
+            if "matches" in value:
+                try:
+                    re.compile(value["matches"])
+                except re.error as exc:
+                    raise RuleError(f"{where}.when.last_user.matches: bad regex ({exc})") from None
+        if key in ("json", "headers") and not isinstance(value, dict):
+            raise RuleError(f"{where}.when.{key}: expected a mapping of path to value")
+        if key == "tools" and not isinstance(value, list):
+            raise RuleError(f"{where}.when.tools: expected a list of tool names")
+    if ("answer" in raw) == ("answers" in raw):
+        raise RuleError(f"{where}: give exactly one of answer or answers")
+    answers = raw["answers"] if "answers" in raw else [raw["answer"]]
+    if not isinstance(answers, list) or not answers:
+        raise RuleError(f"{where}.answers: expected a non-empty list")
+    for n, answer in enumerate(answers):
+        _check_answer(f"{where}.{'answers[' + str(n) + ']' if 'answers' in raw else 'answer'}", answer)
+    return Rule(str(raw.get("name") or f"{path.stem}[{index}]"), path, when, tuple(answers))
+
+
+def _check_answer(where: str, answer: Any) -> None:
+    if not isinstance(answer, dict) or not answer:
+        raise RuleError(f"{where}: expected a mapping with text, tool_use, error, ...")
+    unknown = set(answer) - _ANSWER_KEYS
+    if unknown:
+        raise RuleError(
+            f"{where}.{sorted(unknown)[0]}: unknown field (expected one of {', '.join(sorted(_ANSWER_KEYS))})"
+        )
+    if "stop_reason" in answer and answer["stop_reason"] not in _STOP_REASONS:
+        raise RuleError(
+            f"{where}.stop_reason: {answer['stop_reason']!r} is not one of {', '.join(_STOP_REASONS)}"
+        )
+    for n, call in enumerate(answer.get("tool_use") or []):
+        if not isinstance(call, dict) or not isinstance(call.get("name"), str):
+            raise RuleError(f"{where}.tool_use[{n}].name: a tool name is required")
+        if not isinstance(call.get("input", {}), dict):
+            raise RuleError(f"{where}.tool_use[{n}].input: expected an object")
+    error = answer.get("error")
+    if error is not None:
+        if not isinstance(error, dict) or not isinstance(error.get("status"), int):
+            raise RuleError(f"{where}.error.status: an HTTP status (integer) is required")
+        if "type" in error and error["type"] not in set(ERROR_TYPES.values()):
+            raise RuleError(f"{where}.error.type: {error['type']!r} is not an API error type")

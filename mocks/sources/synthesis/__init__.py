@@ -1,0 +1,1 @@
+"""Synthesized answers: deterministic text, tool calls and thinking shaped by the request."""

@@ -1,0 +1,181 @@
+"""Record mode: forward to an upstream, stream its answer through as it arrives, and write a recording.
+
+Modes, with VCR's names and meanings:
+- ``none``: replay only; a request with no recording is an error (marked as the mock's);
+- ``once``: record only into an empty recording set, then behave like ``none``;
+- ``new_episodes``: replay what is recorded, forward and record what is not;
+- ``all``: always forward, and overwrite the recording.
+The client's credentials are passed to the upstream and never stored: a recording keeps only the
+headers named in :mod:`mockclaude.store.recordings`. Nothing is written until the answer is complete (the
+stream's ``message_stop`` or ``error`` event, or the whole JSON body); then the file appears at once
+(temporary file + rename), so an interrupted recording leaves no file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import orjson
+
+from mockclaude.config import RecordMode
+from mockclaude.protocol.sse import parse_sse
+from mockclaude.store.recordings import (
+    RecordedEvent,
+    Recording,
+    RecordingStore,
+    parse_recording,
+    recording_document,
+    write_recording,
+)
+from mockclaude.wire.http import Request, Send
+
+log = logging.getLogger("mockclaude.recorder")
+
+_HOP_BY_HOP = {
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "accept-encoding",
+    "upgrade",
+}
+_NOT_RELAYED = {"content-length", "transfer-encoding", "connection", "content-encoding", "keep-alive"}
+
+
+class Recorder:
+    def __init__(
+        self, store: RecordingStore, directory: Path, upstream: str, mode: RecordMode, spec_sha256: str
+    ) -> None:
+        assert mode is not RecordMode.OFF, mode
+        self.store = store
+        self.directory = directory
+        self.upstream = upstream.rstrip("/")
+        self.mode = mode
+        self.spec_sha256 = spec_sha256
+        self.recording_enabled = mode in ("new_episodes", "all") or (mode == "once" and len(store) == 0)
+        self._client: httpx2.AsyncClient | None = None
+
+    def forwards(self, hit: bool) -> bool:
+        """Whether this request goes to the upstream (else it is replayed, or is a miss)."""
+        if not self.recording_enabled:
+            return False
+        return self.mode == "all" or not hit
+
+    async def forward(self, request: Request, body: Any, send: Send) -> None:
+        client = self._client or httpx2.AsyncClient(timeout=httpx2.Timeout(600, connect=10))
+        self._client = client
+        headers = {k: v for k, v in request.headers.items() if k not in _HOP_BY_HOP}
+        url = self.upstream + request.path
+        chunks: list[bytes] = []
+        events: list[RecordedEvent] = []
+        complete = False
+        async with client.stream(request.method, url, content=request.body, headers=headers) as upstream:
+            relayed = [
+                (k.encode("latin-1"), v.encode("latin-1"))
+                for k, v in upstream.headers.multi_items()
+                if k.lower() not in _NOT_RELAYED
+            ]
+            await send({"type": "http.response.start", "status": upstream.status_code, "headers": relayed})
+            is_stream = upstream.headers.get("content-type", "").startswith("text/event-stream")
+            buffer = b""
+            try:
+                async for chunk in upstream.aiter_raw():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    chunks.append(chunk)
+                    if is_stream:
+                        buffer += chunk
+                        at_ms = (time.monotonic() - request.started) * 1000
+                        buffer, done = _take_events(buffer, at_ms, events)
+                        complete = complete or done
+                complete = complete or not is_stream
+            except httpx2.HTTPError as exc:
+                log.warning(
+                    "upstream broke off %s %s: %s; nothing recorded", request.method, request.path, exc
+                )
+                complete = False
+            await send({"type": "http.response.body", "body": b""})
+            if complete:
+                self._write(request, body, upstream, b"".join(chunks), events if is_stream else [])
+
+    def _write(
+        self, request: Request, body: Any, upstream: httpx2.Response, raw: bytes, events: list[RecordedEvent]
+    ) -> None:
+        response_body = None
+        if not events:
+            try:
+                response_body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                log.warning("upstream answer to %s is not JSON; nothing recorded", request.path)
+                return
+        redact = self.store.redactor.apply
+        document = recording_document(
+            method=request.method,
+            path=request.path,
+            body=redact(body),
+            request_headers=request.headers,
+            status=upstream.status_code,
+            response_headers=dict(upstream.headers),
+            response_body=redact(response_body),
+            events=[RecordedEvent(e.at_ms, e.event, redact(e.data)) for e in events],
+            upstream=self.upstream,
+            recorded_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            spec_sha256=self.spec_sha256,
+        )
+        key = document["request"]["match_key"]
+        path = write_recording(
+            self.directory, f"{_slug(document['request']['body'])}-{key[:12]}.yaml", document
+        )
+        recording: Recording = parse_recording(path, path.read_text(encoding="utf-8"))
+        self.store.add(recording)
+        log.info("recorded %s", path)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+
+def _take_events(buffer: bytes, at_ms: float, events: list[RecordedEvent]) -> tuple[bytes, bool]:
+    """Move every complete SSE event out of ``buffer`` into ``events``; True once the stream has ended."""
+    complete, separator, rest = buffer.replace(b"\r\n", b"\n").rpartition(b"\n\n")
+    if not separator:
+        return buffer, False
+    done = False
+    for name, data in parse_sse(complete):
+        events.append(RecordedEvent(at_ms, name or str(data.get("type")), data))
+        done = done or name in ("message_stop", "error")
+    return rest, done
+
+
+def _slug(body: Any) -> str:
+    text = ""
+    if isinstance(body, dict):
+        for message in reversed(body.get("messages") or []):
+            content = message.get("content") if isinstance(message, dict) else None
+            text = (
+                content
+                if isinstance(content, str)
+                else next(
+                    (
+                        b.get("text", "")
+                        for b in content or []
+                        if isinstance(b, dict) and b.get("type") == "text"
+                    ),
+                    "",
+                )
+            )
+            if text:
+                break
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
+    return slug or "request"
+
+
+def spec_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

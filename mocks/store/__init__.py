@@ -1,0 +1,1 @@
+"""Recordings on disk: the format, matchers, the store, redaction and ``verify``."""
