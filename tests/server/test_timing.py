@@ -1,5 +1,10 @@
 """Timing against a real server, measured with the client's clock: time to first token and the gap
-between tokens follow the latency profile, alone and with 50 concurrent streams."""
+between tokens follow the latency profile, alone and with 50 concurrent streams.
+
+The assertions hold on a busy machine: nothing arrives before the profile says it is due (a scheduler can
+only make an answer late, never early), and lateness is bounded loosely enough to catch a wrong schedule
+(a doubled wait, a missing one) but not a loaded CPU. How close to the profile the mock keeps is a
+benchmark figure (``loadtests/capacity.py``, ``make bench``), printed here with ``-s``, not asserted."""
 
 from __future__ import annotations
 
@@ -36,8 +41,11 @@ def paced_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     stop_server(server)
 
 
-async def one_stream(client: httpx2.AsyncClient, server: Server, n: int) -> tuple[float, list[float], int]:
-    """(time to first token ms, per-token gaps ms, input tokens) for one streamed answer."""
+async def one_stream(
+    client: httpx2.AsyncClient, server: Server, n: int
+) -> tuple[float, list[float], int, float, int]:
+    """(time to first token ms, per-token gaps ms, input tokens, time to the last text delta ms, tokens
+    after the first delta) for one streamed answer."""
     body = {
         "model": "claude-haiku-4-5",
         "max_tokens": 120,
@@ -46,7 +54,7 @@ async def one_stream(client: httpx2.AsyncClient, server: Server, n: int) -> tupl
     }
     headers = {"anthropic-version": "2023-06-01", "x-api-key": "k", "content-type": "application/json"}
     sent = time.perf_counter()
-    first, previous, gaps, input_tokens = None, None, [], 0
+    first, previous, gaps, input_tokens, later_tokens = None, None, [], 0, 0
     async with client.stream(
         "POST", server.base_url + "/v1/messages", content=orjson.dumps(body), headers=headers
     ) as response:
@@ -65,13 +73,17 @@ async def one_stream(client: httpx2.AsyncClient, server: Server, n: int) -> tupl
                     elif previous is not None:
                         tokens = text_tokens(data["delta"]["text"])
                         gaps.append((now - previous) * 1000 / tokens)
+                        later_tokens += tokens
                     previous = now
-    assert first is not None
-    return (first - sent) * 1000, gaps, input_tokens
+    assert first is not None and previous is not None
+    return (first - sent) * 1000, gaps, input_tokens, (previous - sent) * 1000, later_tokens
 
 
-def measure(server: Server, concurrency: int) -> tuple[float, float, float]:
-    async def run() -> list[tuple[float, list[float], int]]:
+def measure(server: Server, concurrency: int) -> tuple[list[float], float, float, list[tuple[float, float]]]:
+    """Every stream's TTFT, the median gap per token, the profile's TTFT for the median input, and every
+    stream's (measured, profile) time from sending to its last text delta."""
+
+    async def run() -> list[tuple[float, list[float], int, float, int]]:
         async with httpx2.AsyncClient(
             timeout=30, limits=httpx2.Limits(max_connections=concurrency)
         ) as client:
@@ -83,19 +95,27 @@ def measure(server: Server, concurrency: int) -> tuple[float, float, float]:
     ttfts = [r[0] for r in results]
     gaps = [g for r in results for g in r[1]]
     expected_ttft = TTFT_MS + PER_1K_INPUT_MS * statistics.median(r[2] for r in results) / 1000
-    return statistics.median(ttfts), statistics.median(gaps), expected_ttft
+    spans = [(r[3], TTFT_MS + PER_1K_INPUT_MS * r[2] / 1000 + r[4] * 1000 / TOKENS_PER_S) for r in results]
+    return ttfts, statistics.median(gaps), expected_ttft, spans
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("concurrency", [1, 50])
 def test_ttft_and_inter_token_gap_follow_profile(paced_server: Server, concurrency: int) -> None:
-    ttft, gap, expected_ttft = measure(paced_server, concurrency)
+    ttfts, gap, expected_ttft, spans = measure(paced_server, concurrency)
+    ttft = statistics.median(ttfts)
     expected_gap = 1000 / TOKENS_PER_S
     print(
         f"c={concurrency}: median TTFT {ttft:.2f} ms (profile {expected_ttft:.2f}), median gap {gap:.2f} ms (profile {expected_gap:.2f})"
     )
-    assert abs(ttft - expected_ttft) < 3.0
-    assert abs(gap - expected_gap) < 3.0
+    # Never early: the first token waits for the profile's time to first token (less a millisecond of clock
+    # granularity; the input-length term varies by a few tokens between streams, hence the median input).
+    assert min(ttfts) >= expected_ttft - 1.0 - PER_1K_INPUT_MS, (min(ttfts), expected_ttft)
+    # ... and no stream's last token comes before the profile's time for all of its tokens.
+    assert all(measured >= profile - 1.0 for measured, profile in spans), spans
+    # Late only by what a loaded machine adds, not by a second wait or a wrong rate.
+    assert ttft < expected_ttft * 1.5
+    assert statistics.median(m / p for m, p in spans if p) < 1.5
 
 
 def test_non_stream_answer_waits_for_the_whole_stream(paced_server: Server) -> None:
@@ -110,4 +130,4 @@ def test_non_stream_answer_waits_for_the_whole_stream(paced_server: Server) -> N
     elapsed_ms = (time.perf_counter() - started) * 1000
     output = response.json()["usage"]["output_tokens"]
     expected = TTFT_MS + (output - 1) * 1000 / TOKENS_PER_S
-    assert expected * 0.9 < elapsed_ms < expected + 200
+    assert expected * 0.9 < elapsed_ms < expected * 2  # the whole stream's time, once (not twice)
