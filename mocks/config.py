@@ -20,7 +20,6 @@ from typing import Any, TypeVar, get_type_hints
 
 from mockclaude.errors import ConfigError
 
-
 CONTENT = Path(__file__).resolve().parent / "content"
 # content/openapi is a link to the repository's openapi/ folder, so the spec ships inside the package too.
 PACKAGE_SPECS = Path(__file__).parent / "content" / "openapi"
@@ -72,7 +71,16 @@ VALIDATION_MODES = tuple(ValidationMode)
 RECORD_MODES = tuple(m.value for m in RecordMode if m is not RecordMode.OFF)  # the modes that use recordings
 REPLAY_TIMINGS = tuple(ReplayTiming)
 LATENCY_CHOICES = ("model", "instant", "haiku", "sonnet", "opus", "frontier", "steady")
-BOOLEANS = {"1": True, "0": False, "true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
+BOOLEANS = {
+    "1": True,
+    "0": False,
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "on": True,
+    "off": False,
+}
 
 
 @dataclass(frozen=True)
@@ -125,89 +133,120 @@ class Option:
         return raw
 
 
-def _opt(default: object, help: str, **option: Any) -> Any:
-    return field(default=default, metadata={"option": Option(help, **option)})
+def _opt(help: str, **option: Any) -> dict[str, Option]:
+    """A field's metadata: how the option is set (the rest of :class:`Option` comes from the field)."""
+    return {"option": Option(help, **option)}
 
 
 @dataclass(frozen=True)
 class MockConfig:
     """Everything the app factory needs. Build it with :func:`load_config` or directly in tests."""
 
-    host: str = _opt("127.0.0.1", "interface to bind (or HOST= with make mock)")
-    port: int = _opt(4010, "port (or PORT= with make mock)")
-    spec_path: Path = _opt(DEFAULT_SPEC, "OpenAPI file whose schemas validate requests", flag="--spec")
-    catalog_path: Path = _opt(
-        DEFAULT_CATALOG, "model catalog YAML (ids, limits, prices, latency)", flag="--catalog"
+    host: str = field(default="127.0.0.1", metadata=_opt("interface to bind (or HOST= with make mock)"))
+    port: int = field(default=4010, metadata=_opt("port (or PORT= with make mock)"))
+    spec_path: Path = field(
+        default=DEFAULT_SPEC, metadata=_opt("OpenAPI file whose schemas validate requests", flag="--spec")
     )
-    latency: str = _opt(
-        "model",
-        "latency profile: 'model' uses each model's own; one profile name for every model; "
-        "'instant' never waits",
-        choices=LATENCY_CHOICES,
+    catalog_path: Path = field(
+        default=DEFAULT_CATALOG,
+        metadata=_opt("model catalog YAML (ids, limits, prices, latency)", flag="--catalog"),
     )
-    speed: float = _opt(1.0, "speed factor: 2 answers twice as fast as the profile")
-    validation: ValidationMode = _opt(
-        ValidationMode.STRICT,
-        "strict: spec + the API's semantic rules; permissive: spec only, any model name",
+    latency: str = field(
+        default="model",
+        metadata=_opt(
+            "latency profile: 'model' uses each model's own; one profile name for every model; "
+            "'instant' never waits",
+            choices=LATENCY_CHOICES,
+        ),
     )
-    api_keys: tuple[str, ...] = _opt(
-        (),
-        "accept only this key (repeatable); by default any key, or none, is accepted",
-        flag="--api-key",
-        repeatable=True,
+    speed: float = field(default=1.0, metadata=_opt("speed factor: 2 answers twice as fast as the profile"))
+    validation: ValidationMode = field(
+        default=ValidationMode.STRICT,
+        metadata=_opt("strict: spec + the API's semantic rules; permissive: spec only, any model name"),
     )
-    batch_processing_s: float = _opt(3.0, "seconds a message batch takes to end")
-    max_body_bytes: int = _opt(32 * 1024 * 1024, "largest request body (bytes) before a 413")
-    max_batch_body_bytes: int = _opt(256 * 1024 * 1024, "largest batch-creation body (bytes) before a 413")
-    organization_id: str = _opt(
-        "00000000-0000-4000-8000-00000000c1a0", "the anthropic-organization-id header's value"
+    api_keys: tuple[str, ...] = field(
+        default=(),
+        metadata=_opt(
+            "accept only this key (repeatable); by default any key, or none, is accepted",
+            flag="--api-key",
+            repeatable=True,
+        ),
     )
-    answer_cache_size: int = _opt(4096, "identical requests answered from memory (0: off)")
-    recordings_dir: Path | None = _opt(
-        DEFAULT_RECORDINGS,
-        "recording set (a directory of YAML recordings) replayed before synthesis",
-        flag="--recordings",
+    batch_processing_s: float = field(default=3.0, metadata=_opt("seconds a message batch takes to end"))
+    max_body_bytes: int = field(
+        default=32 * 1024 * 1024, metadata=_opt("largest request body (bytes) before a 413")
     )
-    skip_bad_recordings: bool = _opt(
-        False, "skip unreadable recordings with a warning instead of refusing to start"
+    max_batch_body_bytes: int = field(
+        default=256 * 1024 * 1024, metadata=_opt("largest batch-creation body (bytes) before a 413")
     )
-    rules_dir: Path | None = _opt(DEFAULT_RULES, "directory of rule files", flag="--rules")
-    record_mode: RecordMode = _opt(
-        RecordMode.OFF,
-        "off = replay, then rules, then synthesize; VCR-style: none = replay only, a miss is an error; "
-        "once = record into an empty set; new_episodes = replay hits, record misses; "
-        "all = always forward and overwrite",
+    organization_id: str = field(
+        default="00000000-0000-4000-8000-00000000c1a0",
+        metadata=_opt("the anthropic-organization-id header's value"),
     )
-    upstream: str = _opt(
-        "https://api.anthropic.com", "where record mode forwards (any Anthropic-compatible base URL)"
+    answer_cache_size: int = field(
+        default=4096, metadata=_opt("identical requests answered from memory (0: off)")
     )
-    redact: tuple[str, ...] = _opt(
-        (),
-        "redact this from recordings with a stable placeholder: 'email', 'phone' or a regex (repeatable)",
-        repeatable=True,
+    recordings_dir: Path | None = field(
+        default=DEFAULT_RECORDINGS,
+        metadata=_opt(
+            "recording set (a directory of YAML recordings) replayed before synthesis", flag="--recordings"
+        ),
     )
-    replay_timing: ReplayTiming = _opt(
-        ReplayTiming.RECORDED,
-        "recorded streams: their recorded timing, the model's latency profile, or at once",
+    skip_bad_recordings: bool = field(
+        default=False, metadata=_opt("skip unreadable recordings with a warning instead of refusing to start")
     )
-    access_log: bool = _opt(False, "log every request")
-    faults: tuple[str, ...] = _opt(
-        (),
-        "a fault rule, e.g. '529; probability=0.1' or '429; every_s=60; for_s=10' "
-        "(repeatable; the variable separates rules with '|'; see README 'Faults')",
-        flag="--fault",
-        repeatable=True,
-        separator="|",
+    rules_dir: Path | None = field(
+        default=DEFAULT_RULES, metadata=_opt("directory of rule files", flag="--rules")
     )
-    faults_file: Path | None = _opt(None, "a YAML file of fault rules", flag="--faults")
-    rate_limits: str = _opt(
-        "", "enforce the API's rate limits: tier1..tier4 or 'rpm=N,itpm=N,otpm=N' (empty: off)"
+    record_mode: RecordMode = field(
+        default=RecordMode.OFF,
+        metadata=_opt(
+            "off = replay, then rules, then synthesize; VCR-style: none = replay only, a miss is an error; "
+            "once = record into an empty set; new_episodes = replay hits, record misses; "
+            "all = always forward and overwrite"
+        ),
     )
-    journal_size: int = _opt(1000, "requests kept in the journal")
-    admin_remote: bool = _opt(
-        False, "let non-loopback clients use the admin API under /_mock/ (default: loopback only)"
+    upstream: str = field(
+        default="https://api.anthropic.com",
+        metadata=_opt("where record mode forwards (any Anthropic-compatible base URL)"),
     )
-    admin_token: str = _opt("", "require this x-mockclaude-admin-token on /_mock/ calls")
+    redact: tuple[str, ...] = field(
+        default=(),
+        metadata=_opt(
+            "redact this from recordings with a stable placeholder: 'email', 'phone' or a regex (repeatable)",
+            repeatable=True,
+        ),
+    )
+    replay_timing: ReplayTiming = field(
+        default=ReplayTiming.RECORDED,
+        metadata=_opt("recorded streams: their recorded timing, the model's latency profile, or at once"),
+    )
+    access_log: bool = field(default=False, metadata=_opt("log every request"))
+    faults: tuple[str, ...] = field(
+        default=(),
+        metadata=_opt(
+            "a fault rule, e.g. '529; probability=0.1' or '429; every_s=60; for_s=10' "
+            "(repeatable; the variable separates rules with '|'; see README 'Faults')",
+            flag="--fault",
+            repeatable=True,
+            separator="|",
+        ),
+    )
+    faults_file: Path | None = field(
+        default=None, metadata=_opt("a YAML file of fault rules", flag="--faults")
+    )
+    rate_limits: str = field(
+        default="",
+        metadata=_opt("enforce the API's rate limits: tier1..tier4 or 'rpm=N,itpm=N,otpm=N' (empty: off)"),
+    )
+    journal_size: int = field(default=1000, metadata=_opt("requests kept in the journal"))
+    admin_remote: bool = field(
+        default=False,
+        metadata=_opt("let non-loopback clients use the admin API under /_mock/ (default: loopback only)"),
+    )
+    admin_token: str = field(
+        default="", metadata=_opt("require this x-mockclaude-admin-token on /_mock/ calls")
+    )
 
     def __post_init__(self) -> None:
         _one_of("latency", self.latency, LATENCY_CHOICES)
@@ -235,7 +274,7 @@ def _values(kind: type[StrEnum]) -> tuple[str, ...]:
 
 def _enum(key: str, kind: type[_E], value: object) -> _E:
     try:
-        return kind(value)
+        return kind(str(value))
     except ValueError:
         _one_of(key, str(value), _values(kind))
         raise
@@ -275,6 +314,6 @@ def load_config(
         if value is not None:
             values[key] = value
     try:
-        return replace(MockConfig(), **values)
+        return replace(MockConfig(), **values)  # type: ignore[arg-type]
     except TypeError as exc:
         raise ConfigError(str(exc)) from None

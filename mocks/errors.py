@@ -43,7 +43,7 @@ ERROR_TYPES: dict[int, str] = {
 }
 
 
-class MockClaudeError(BaseException):  # noqa: N818 - the root of the tree, not an error of its own
+class MockClaudeError(BaseException):
     """The root of the mock's exceptions; catch a subclass, or this to catch them all."""
 
 
