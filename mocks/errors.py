@@ -83,6 +83,9 @@ class ApiError(MockClaudeError, Exception):
                 self.message = f"mockclaude: {self.message}"
             self.headers = (*self.headers, ("x-mockclaude-error", "true"))
 
+    def __str__(self) -> str:
+        return self.message
+
     @classmethod
     def from_domain(cls, error: MockClaudeError) -> ApiError:
         """A domain error that an HTTP request brought (a fault text, ...) as the mock's own 400."""

@@ -88,7 +88,7 @@ def test_from_domain_is_the_mocks_own_400() -> None:
         "invalid_request_error",
         "mockclaude: fault rule: 'x': wrong",
     )
-    assert ("x-mockclaude-error", "true") in error.headers
+    assert ("x-mockclaude-error", "true") in error.headers and str(error) == error.message
     already = ApiError(404, "gone")
     assert ApiError.from_domain(already) is already
 
