@@ -8,10 +8,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mockclaude.config import LATENCY_CHOICES, VALIDATION_MODES, ConfigError, MockConfig, load_config
-from mockclaude.errors import ApiError
+from mockclaude.config import MockConfig, Option, load_config, options
+from mockclaude.errors import ConfigError, MockClaudeError
 
 _DEFAULTS = MockConfig()
+PACKAGE = Path(__file__).resolve().parent
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,115 +47,56 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--host",
-        help=f"interface to bind (default {_DEFAULTS.host}; env MOCKCLAUDE_HOST, or HOST= with make mock)",
-    )
-    parser.add_argument(
-        "--port",
-        type=int,
-        help=f"port (default {_DEFAULTS.port}; env MOCKCLAUDE_PORT, or PORT= with make mock)",
-    )
-    parser.add_argument(
-        "--spec", dest="spec_path", type=Path, help="OpenAPI file whose schemas validate requests"
-    )
-    parser.add_argument(
-        "--catalog", dest="catalog_path", type=Path, help="model catalog YAML (ids, limits, prices, latency)"
-    )
-    parser.add_argument(
-        "--latency",
-        choices=LATENCY_CHOICES,
-        help="latency profile: 'model' uses each model's own (default); 'instant' never waits",
-    )
-    parser.add_argument(
-        "--speed", type=float, help="speed factor: 2 answers twice as fast as the profile (default 1)"
-    )
-    parser.add_argument(
-        "--validation",
-        choices=VALIDATION_MODES,
-        help="strict: spec + the API's semantic rules (default); permissive: spec only, any model name",
-    )
-    parser.add_argument(
-        "--api-key",
-        dest="api_keys",
-        action="append",
-        help="accept only this key (repeatable); by default any key, or none, is accepted",
-    )
-    parser.add_argument(
-        "--recordings",
-        dest="recordings_dir",
-        type=Path,
-        help="recording set (a directory of YAML recordings) replayed before synthesis (default: mocks/content/recordings)",
-    )
-    parser.add_argument(
-        "--skip-bad-recordings",
-        action="store_true",
-        default=None,
-        help="skip unreadable recordings with a warning instead of refusing to start",
-    )
-    parser.add_argument(
-        "--rules", dest="rules_dir", type=Path, help="directory of rule files (default: mocks/content/rules)"
-    )
-    parser.add_argument(
-        "--record-mode",
-        choices=("none", "once", "new_episodes", "all"),
-        help="VCR-style: none = replay only, a miss is an error; once = record into an empty set; "
-        "new_episodes = replay hits, record misses; all = always forward and overwrite. "
-        "Default: replay, then synthesize",
-    )
-    parser.add_argument(
-        "--upstream",
-        help="where record mode forwards (default https://api.anthropic.com; any Anthropic-compatible base URL)",
-    )
-    parser.add_argument(
-        "--replay-timing",
-        choices=("recorded", "profile", "instant"),
-        help="recorded streams: their recorded timing (default), the model's latency profile, or at once",
-    )
-    parser.add_argument(
-        "--redact",
-        action="append",
-        help="redact this from recordings with a stable placeholder: 'email', 'phone' or a regex (repeatable)",
-    )
-    parser.add_argument(
-        "--batch-processing-s", type=float, help="seconds a message batch takes to end (default 3)"
-    )
-    parser.add_argument(
-        "--answer-cache-size", type=int, help="identical requests answered from memory (default 4096; 0 off)"
-    )
-    parser.add_argument(
-        "--fault",
-        dest="faults",
-        action="append",
-        help="a fault rule, e.g. '529; probability=0.1' or '429; every_s=60; for_s=10' (repeatable; see README 'Faults')",
-    )
-    parser.add_argument("--faults", dest="faults_file", type=Path, help="a YAML file of fault rules")
-    parser.add_argument(
-        "--rate-limits",
-        help="enforce the API's rate limits: tier1..tier4 or 'rpm=N,itpm=N,otpm=N' (default off)",
-    )
-    parser.add_argument("--journal-size", type=int, help="requests kept in the journal (default 1000)")
-    parser.add_argument(
-        "--admin-remote",
-        action="store_true",
-        default=None,
-        help="let non-loopback clients use the admin API under /_mock/ (default: loopback only)",
-    )
-    parser.add_argument("--admin-token", help="require this x-mockclaude-admin-token on /_mock/ calls")
-    parser.add_argument("--access-log", action="store_true", default=None, help="log every request")
+    """One flag per option of the table in config.py; values stay text until :func:`_overrides` parses them."""
+    for option in options():
+        if option.kind is bool:
+            parser.add_argument(
+                option.flags, dest=option.name, action="store_true", default=None, help=_help(option)
+            )
+            continue
+        choices = option.allowed
+        parser.add_argument(
+            option.flags,
+            dest=option.name,
+            action="append" if option.repeatable else "store",
+            metavar="{" + ",".join(choices) + "}" if choices else None,
+            help=_help(option),
+        )
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+
+
+def _help(option: Option) -> str:
+    return f"{option.help} (default: {_shown(option.default)}; env {option.env})".replace("%", "%%")
+
+
+def _shown(default: object) -> str:
+    if isinstance(default, Path) and default.is_relative_to(PACKAGE):
+        return f"{PACKAGE.name}/{default.relative_to(PACKAGE)}"
+    if default in (None, "", ()):
+        return "none"
+    return str(default)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The flags given, parsed by the option table (a wrong value is a ConfigError naming the flag)."""
+    overrides: dict[str, object] = {}
+    for option in options():
+        value = getattr(args, option.name)
+        if value is None or option.kind is bool:
+            overrides[option.name] = value
+        elif option.repeatable:
+            overrides[option.name] = tuple(value)
+        else:
+            overrides[option.name] = option.parse(value, option.flags)
+    return overrides
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "verify":
         return verify_command(args.paths or [_DEFAULTS.recordings_dir], args.spec_path)
-    overrides = {k: v for k, v in vars(args).items() if k not in ("command", "log_level")}
-    for key in ("api_keys", "redact", "faults"):
-        if overrides.get(key):
-            overrides[key] = tuple(overrides[key])
     try:
-        config = load_config(overrides)
+        config = load_config(_overrides(args))
     except ConfigError as exc:
         print(f"mockclaude: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -187,9 +129,11 @@ def serve(config: MockConfig, log_level: str = "info") -> int:
 
     try:
         app = create_app(config)
-    except (OSError, ValueError, ApiError) as exc:  # RecordingError and ConfigError are ValueErrors
-        message = exc.message if isinstance(exc, ApiError) else str(exc)
-        print(f"mockclaude: cannot start: {message}", file=sys.stderr)
+    except ConfigError as exc:  # a bad --fault, --faults file or --rate-limits
+        print(f"mockclaude: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (MockClaudeError, OSError, ValueError) as exc:  # a recording or rule file, a missing file
+        print(f"mockclaude: cannot start: {exc}", file=sys.stderr)
         return 2
     # A fault that drops a connection ends a response on purpose; uvicorn would log it as an error.
     logging.getLogger("uvicorn.error").addFilter(_DroppedOnPurpose())

@@ -1,4 +1,21 @@
-"""API errors: the exception the pipeline raises and the envelope it renders to.
+"""The mock's exceptions: one tree, and the API's error envelope.
+
+::
+
+    MockClaudeError                  everything the mock raises on purpose
+    ├── ConfigError (ValueError)     a bad option value: flag, MOCKCLAUDE_* variable or MockConfig field
+    │   ├── FaultSyntaxError         a fault text (--fault, --faults FILE, POST /_mock/faults, header)
+    │   └── RateLimitSpecError       a --rate-limits value
+    ├── RuleError (ValueError)       a rule file (mockclaude.sources.rules)
+    ├── RecordingError (ValueError)  a recording file (mockclaude.store.recordings)
+    ├── ApiError                     an HTTP status and the API's envelope; only the HTTP side renders it
+    ├── AdminError (RuntimeError)    the admin API refused a call (mockclaude.testing.admin_client)
+    └── NetworkBlocked               a test reached for a non-loopback host (mockclaude.testing.netguard)
+
+Parsers raise the domain errors (the first four); where an HTTP request brought the text, the HTTP
+side turns them into a mock-marked 400 with :meth:`ApiError.from_domain`. ``MockClaudeError`` itself
+derives from ``BaseException`` only so that ``NetworkBlocked`` can stay out of ``except Exception``
+(as ``pytest.fail`` does); every other error in the tree is also an ``Exception``.
 
 Errors that imitate the API use its exact envelope, status and message. Errors the mock invents
 (its own configuration, unknown fault names, ...) carry ``invented=True`` and are marked with the
@@ -26,8 +43,32 @@ ERROR_TYPES: dict[int, str] = {
 }
 
 
+class MockClaudeError(BaseException):
+    """The root of the mock's exceptions; catch a subclass, or this to catch them all."""
+
+
+class ConfigError(MockClaudeError, ValueError):
+    """A configuration value is wrong; the message names the key, the value and the choices."""
+
+
+class FaultSyntaxError(ConfigError):
+    """A fault text is wrong; the message names where it came from, the text and what is wrong."""
+
+
+class RateLimitSpecError(ConfigError):
+    """A rate-limit value is neither a tier nor ``rpm=N,itpm=N,otpm=N``."""
+
+
+class RuleError(MockClaudeError, ValueError):
+    """A rule file is wrong; the message names the file and the field."""
+
+
+class RecordingError(MockClaudeError, ValueError):
+    """A recording file cannot be used; the message names the file (and line when known)."""
+
+
 @dataclass
-class ApiError(Exception):
+class ApiError(MockClaudeError, Exception):
     status: int
     message: str
     type: str = ""
@@ -41,6 +82,14 @@ class ApiError(Exception):
             if not self.message.startswith("mockclaude:"):
                 self.message = f"mockclaude: {self.message}"
             self.headers = (*self.headers, ("x-mockclaude-error", "true"))
+
+    def __str__(self) -> str:
+        return self.message
+
+    @classmethod
+    def from_domain(cls, error: MockClaudeError) -> ApiError:
+        """A domain error that an HTTP request brought (a fault text, ...) as the mock's own 400."""
+        return error if isinstance(error, ApiError) else cls(400, str(error), invented=True)
 
     def envelope(self, request_id: str) -> dict[str, object]:
         return {

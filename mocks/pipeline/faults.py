@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockclaude.errors import ERROR_TYPES, ApiError
-from mockclaude.files import load_yaml
+from mockclaude.errors import ERROR_TYPES, ApiError, FaultSyntaxError
+from mockclaude.files import YAMLError, load_yaml
 
 HEADER = "x-mockclaude-fault"
 MAX_COUNTERS = 10_000  # attempt counters of `times` kept at once
@@ -76,8 +76,8 @@ HEADER_CONTEXT = HEADER
 RULE_CONTEXT = "fault rule"
 
 
-def _bad(context: str, text: str, message: str) -> ApiError:
-    return ApiError(400, f"{context}: {text!r}: {message}", invented=True)
+def _bad(context: str, text: str, message: str) -> FaultSyntaxError:
+    return FaultSyntaxError(f"{context}: {text!r}: {message}")
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,11 @@ def _seconds(value: float) -> str:
 
 
 def parse_fault(text: str, *, rule: bool = False) -> Fault:
-    """Parse a fault (``rule``: with the rule-only keys); a wrong item is a mock-marked 400 naming it."""
+    """Parse a fault (``rule``: with the rule-only keys); a wrong item is a :class:`FaultSyntaxError` naming it.
+
+    Where the text came with an HTTP request, the caller answers the error as the mock's own 400
+    (:meth:`ApiError.from_domain`); a ``--fault`` flag or a faults file makes it a configuration error.
+    """
     context = RULE_CONTEXT if rule else HEADER_CONTEXT
     values: dict[str, Any] = {}
     items = [item.strip() for item in text.split(";") if item.strip()]
@@ -287,7 +291,10 @@ class FaultBook:
         """
         text = headers.get(HEADER)
         if text:
-            fault = parse_fault(text)
+            try:
+                fault = parse_fault(text)
+            except FaultSyntaxError as exc:  # the request brought it: the mock's own 400
+                raise ApiError.from_domain(exc) from None
             return fault if self._fails(("header", text + "\0" + path), fault, headers) else None
         now = time.monotonic()
         for armed in list(self.armed):
@@ -326,16 +333,18 @@ def load_rules(texts: tuple[str, ...], path: Path | None) -> list[Fault]:
     rules = [parse_fault(t, rule=True) for t in texts]
     if path is None:
         return rules
-    document = load_yaml(path.read_text(encoding="utf-8"))
+    try:
+        document = load_yaml(path.read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        raise FaultSyntaxError(f"{path}: not valid YAML ({exc})") from None
     entries = document.get("faults", document) if isinstance(document, dict) else document
     if not isinstance(entries, list):
-        raise ValueError(f"{path}: expected a list of faults (or a mapping with a 'faults' list)")
+        raise FaultSyntaxError(f"{path}: expected a list of faults (or a mapping with a 'faults' list)")
     for i, entry in enumerate(entries):
         try:
             rules.append(parse_fault(rule_text(entry), rule=True))
-        except (ApiError, ValueError) as exc:
-            message = exc.message if isinstance(exc, ApiError) else str(exc)
-            raise ValueError(f"{path}: faults[{i}]: {message.removeprefix('mockclaude: ')}") from None
+        except FaultSyntaxError as exc:
+            raise FaultSyntaxError(f"{path}: faults[{i}]: {exc}") from None
     return rules
 
 
@@ -344,14 +353,14 @@ def rule_text(entry: Any) -> str:
     if isinstance(entry, str):
         return entry
     if not isinstance(entry, dict) or not isinstance(entry.get("fault"), str | int):
-        raise ValueError(
+        raise FaultSyntaxError(
             "expected a string or a mapping with a 'fault' key, e.g. {fault: '529', probability: 0.1}"
         )
     for key, value in entry.items():
         if not isinstance(value, str | int | float | bool) and value is not None:
-            raise ValueError(f"{key}: {value!r} must be a string, a number or a boolean")
+            raise FaultSyntaxError(f"{key}: {value!r} must be a string, a number or a boolean")
         if isinstance(value, str) and ";" in value and key != "fault":
-            raise ValueError(f"{key}: {value!r} must not contain ';'")
+            raise FaultSyntaxError(f"{key}: {value!r} must not contain ';'")
     extra = "".join(
         f"; {k}={str(v).lower() if isinstance(v, bool) else v}"
         for k, v in entry.items()

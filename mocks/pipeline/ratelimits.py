@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mockclaude.config import DEFAULT_RATE_LIMITS
-from mockclaude.errors import ApiError
+from mockclaude.errors import ApiError, RateLimitSpecError
 from mockclaude.files import load_yaml
 
 DEFAULT_PRESETS = DEFAULT_RATE_LIMITS
@@ -57,14 +57,14 @@ class LimitTable:
             except ValueError:
                 number = -1.0
             if key not in CUSTOM_KEYS or not number > 0 or math.isinf(number):
-                raise ValueError(
+                raise RateLimitSpecError(
                     f"rate_limits: {value!r} is not a tier ({', '.join(tiers)}) "
                     "nor 'rpm=N,itpm=N,otpm=N' with positive numbers"
                 )
             numbers[key] = number
         missing = [k for k in CUSTOM_KEYS if k not in numbers]
         if missing:
-            raise ValueError(f"rate_limits: {value!r} lacks {', '.join(missing)}")
+            raise RateLimitSpecError(f"rate_limits: {value!r} lacks {', '.join(missing)}")
         return cls({"default": Limits(**numbers)}, "custom")
 
 

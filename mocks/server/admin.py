@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mockclaude.config import PACKAGE_SPECS
-from mockclaude.errors import ApiError
+from mockclaude.errors import ApiError, FaultSyntaxError
 from mockclaude.netaddr import is_loopback as _is_loopback
 from mockclaude.pipeline.faults import parse_fault, rule_text
 from mockclaude.pipeline.stages import Reply
@@ -122,7 +122,11 @@ class AdminRoutes:
             text = rule_text(body)
         except (orjson.JSONDecodeError, ValueError) as exc:
             raise _invented(400, f"POST /_mock/faults: {exc}") from None
-        armed = self.app.faults.arm(parse_fault(text, rule=True))
+        try:
+            fault = parse_fault(text, rule=True)
+        except FaultSyntaxError as exc:  # the request brought the text: the mock's own 400
+            raise ApiError.from_domain(exc) from None
+        armed = self.app.faults.arm(fault)
         return Reply(status=201, payload=armed.describe())
 
     def disarm_all(self, request: Request, params: dict[str, str]) -> Reply:
@@ -144,11 +148,8 @@ class AdminRoutes:
         """Recordings and rules, and the fault rules of --faults FILE; a bad file keeps the old content."""
         try:
             self.app.reload_fault_rules()
-        except (ApiError, ValueError, OSError) as exc:
-            message = exc.message if isinstance(exc, ApiError) else str(exc)
-            raise _invented(
-                400, f"fault rules not reloaded: {message.removeprefix('mockclaude: ')}"
-            ) from None
+        except (ValueError, OSError) as exc:  # a FaultSyntaxError, or the file is gone
+            raise _invented(400, f"fault rules not reloaded: {exc}") from None
         result = self.app.watcher.reload()
         if not result["reloaded"]:
             raise _invented(400, str(result["error"]))

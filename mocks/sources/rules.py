@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockclaude.errors import ERROR_TYPES
+from mockclaude.errors import ERROR_TYPES, RuleError
 from mockclaude.files import YAMLError, load_yaml
 from mockclaude.protocol.catalog import LatencyProfile
 from mockclaude.protocol.ids import seeded_id
@@ -39,10 +39,6 @@ _WHEN_KEYS = {"model", "last_user", "tools", "has_tool_result", "json", "headers
 _ANSWER_KEYS = {"text", "thinking", "tool_use", "stop_reason", "usage", "error", "latency"}
 _MATCHERS = ("equals", "contains", "matches")
 _STOP_REASONS = ("end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal")
-
-
-class RuleError(ValueError):
-    """A rule file is wrong; the message names the file and the field."""
 
 
 @dataclass(frozen=True)

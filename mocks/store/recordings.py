@@ -26,16 +26,13 @@ from typing import Any
 
 import orjson
 
+from mockclaude.errors import RecordingError
 from mockclaude.files import YAMLError, dumps_yaml, load_yaml, write_atomically
 from mockclaude.store.redaction import Redactor
 
 FORMAT = "mockclaude-recording/1"
 KEPT_REQUEST_HEADERS = ("anthropic-version", "anthropic-beta")
 KEPT_RESPONSE_HEADERS = ("content-type", "request-id", "retry-after", "x-should-retry")
-
-
-class RecordingError(ValueError):
-    """A recording file cannot be used; the message names the file (and line when known)."""
 
 
 NOISE_FIELDS = ("stream", "metadata", "service_tier", "inference_geo", "diagnostics")

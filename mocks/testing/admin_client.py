@@ -11,8 +11,10 @@ from typing import Any
 
 import httpx2
 
+from mockclaude.errors import MockClaudeError
 
-class AdminError(RuntimeError):
+
+class AdminError(MockClaudeError, RuntimeError):
     """The admin API refused a call; the message carries its status and answer."""
 
 

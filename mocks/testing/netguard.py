@@ -8,8 +8,8 @@ Proxy variables of the environment (``HTTPS_PROXY`` and the like) are removed fo
 fixtures (:data:`PROXY_VARIABLES`): a proxy on loopback would otherwise carry requests to any host.
 
 The error names the host, and is not an ``OSError``, so HTTP libraries and SDK retry loops pass it on
-instead of retrying a "connection error" (it derives from ``BaseException`` for the same reason
-``pytest.fail`` does).
+instead of retrying a "connection error" (it derives from ``MockClaudeError``, a ``BaseException``
+but not an ``Exception``, for the same reason ``pytest.fail`` does).
 
 Not guarded: code that talks to the network without Python's ``socket`` module or uvloop (a C extension
 with its own sockets, a subprocess), and sockets connected before the guard was put in place.
@@ -22,6 +22,7 @@ import socket
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from mockclaude.errors import MockClaudeError
 from mockclaude.netaddr import LOOPBACK_NAMES, host_text, is_loopback
 
 __all__ = ["LOOPBACK_NAMES", "PROXY_VARIABLES", "NetworkBlocked", "NetworkGuard"]
@@ -34,7 +35,7 @@ PROXY_VARIABLES = tuple(
 )
 
 
-class NetworkBlocked(BaseException):
+class NetworkBlocked(MockClaudeError):
     """A test using the mock's fixtures tried to reach a host that is not loopback."""
 
 
