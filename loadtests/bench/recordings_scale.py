@@ -26,7 +26,8 @@ import httpx2
 import orjson
 
 from mockclaude.files import dump_yaml, load_yaml
-from mockclaude.store.recordings import RecordingStore, match_key
+from mockclaude.store.matchers import match_key
+from mockclaude.store.recordings import RecordingStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "mocks" / "content" / "recordings" / "seed" / "hello.yaml"

@@ -33,7 +33,7 @@ from mockclaude.protocol.catalog import LatencyProfile
 from mockclaude.protocol.ids import seeded_id
 from mockclaude.protocol.tokens import content_blocks, text_tokens
 from mockclaude.sources.synthesis.message import sign, tool_results, tool_use_tokens
-from mockclaude.store.recordings import match_key
+from mockclaude.store.matchers import MatchResult, match_key
 
 _WHEN_KEYS = {"model", "last_user", "tools", "has_tool_result", "json", "headers"}
 _ANSWER_KEYS = {"text", "thinking", "tool_use", "stop_reason", "usage", "error", "latency"}
@@ -48,25 +48,40 @@ class Rule:
     when: dict[str, Any]
     answers: tuple[dict[str, Any], ...]
 
-    def matches(self, body: dict[str, Any], headers: dict[str, str], model_ids: set[str]) -> bool:
+    def match(self, body: dict[str, Any], headers: dict[str, str], model_ids: set[str]) -> MatchResult:
+        """Whether every condition holds; if not, the first that failed and why (cheap checks first)."""
         when = self.when
         if "model" in when:
             wanted = when["model"] if isinstance(when["model"], list) else [when["model"]]
             if not model_ids & set(wanted):
-                return False
+                return _fail(f"when.model: {body.get('model')} not in [{', '.join(map(str, wanted))}]")
         messages = body.get("messages") or []
-        if "tools" in when:  # the cheap checks first; the last user text is extracted only when needed
-            offered = {t.get("name") for t in body.get("tools") or []}
-            if not set(when["tools"]) <= offered:
-                return False
-        if "has_tool_result" in when and bool(tool_results(messages)) != bool(when["has_tool_result"]):
-            return False
-        if "last_user" in when and not _text_matches(when["last_user"], last_user_text(messages)):
-            return False
+        if "tools" in when:  # the last user text is extracted only when needed
+            offered = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
+            missing = [str(name) for name in when["tools"] if name not in offered]
+            if missing:
+                return _fail(f"when.tools: {', '.join(missing)} not offered")
+        if "has_tool_result" in when:
+            has = bool(tool_results(messages))
+            if has != bool(when["has_tool_result"]):
+                return _fail(f"when.has_tool_result: {_yaml_bool(has)}, wanted {_yaml_bool(not has)}")
+        if "last_user" in when:
+            kind, value = next(iter(when["last_user"].items()))
+            if not _text_matches(kind, value, last_user_text(messages)):
+                return _fail(f"when.last_user {kind} {value!r}: no")
         for path, expected in (when.get("json") or {}).items():
-            if _dig(body, path) != expected:
-                return False
-        return all(headers.get(k.lower()) == str(v) for k, v in (when.get("headers") or {}).items())
+            found = _dig(body, path)
+            if found != expected:
+                shown = "missing" if found is None else repr(found)
+                return _fail(f"when.json.{path}: {shown}, wanted {expected!r}")
+        for name, expected in (when.get("headers") or {}).items():
+            sent = headers.get(name.lower())  # never echoed: a header may carry a credential
+            if sent != str(expected):
+                return _fail(f"when.headers.{name.lower()}: {'missing' if sent is None else 'differs'}")
+        return MatchResult(True, f"rule {self.name}: {len(when)} condition(s) hold")
+
+    def matches(self, body: dict[str, Any], headers: dict[str, str], model_ids: set[str]) -> bool:
+        return bool(self.match(body, headers, model_ids))
 
     def answer_for(self, body: dict[str, Any]) -> dict[str, Any]:
         turn = sum(1 for m in body.get("messages") or [] if m.get("role") == "assistant")
@@ -86,13 +101,34 @@ def last_user_text(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
-def _text_matches(spec: dict[str, str], text: str) -> bool:
-    kind, value = next(iter(spec.items()))
+def _text_matches(kind: str, value: str, text: str) -> bool:
     if kind == "equals":
         return text == value
     if kind == "contains":
         return value.lower() in text.lower()
     return re.search(value, text) is not None
+
+
+def _fail(reason: str) -> MatchResult:
+    return MatchResult(False, reason)
+
+
+def _yaml_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def explain_rules(
+    rules: list[Rule], body: dict[str, Any], headers: dict[str, str], model_ids: set[str]
+) -> list[tuple[str, MatchResult]]:
+    """The rules tried for a request, in order, each with why it did or did not fire: up to and including
+    the first that fires (the one that answers), or all of them when none does. Pure: no I/O, no state."""
+    tried: list[tuple[str, MatchResult]] = []
+    for rule in rules:
+        result = rule.match(body, headers, model_ids)
+        tried.append((rule.name, result))
+        if result:
+            break
+    return tried
 
 
 def _dig(body: Any, path: str) -> Any:

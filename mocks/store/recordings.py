@@ -1,122 +1,51 @@
-"""Recordings: versioned YAML files, one interaction each, replayed by exact request match.
+"""The recording store: one set (a directory) of recordings, indexed by match key.
 
-Format ``mockclaude-recording/1`` (JSON Schema in ``mocks/recording.schema.json``)::
-
-    format: mockclaude-recording/1
-    recorded_at: 2026-11-24T20:00:00Z     # when
-    upstream: https://api.anthropic.com   # from where
-    spec_sha256: …                        # the contract in force
-    request:  {method, path, match_key, headers: {anthropic-version, anthropic-beta}, body}
-    response: {status, headers: {content-type, request-id}, body | events: [{at_ms, event, data}]}
-
-The match key is the SHA-256 of the canonical request body (sorted keys, null-valued keys and ``stream``
-removed), so one
-recording answers both the streaming and the non-streaming form of a request. Credentials never reach
-a file: only the headers named in ``KEPT_REQUEST_HEADERS``/``KEPT_RESPONSE_HEADERS`` are written.
+Finding a recording is one dict lookup by the set's matcher key (:mod:`mockclaude.store.matchers`);
+the parsed documents (:mod:`mockclaude.store.format`) are cached across starts. Why a request matched
+nothing is worked out only when asked: :meth:`RecordingStore.explain` and :meth:`RecordingStore.closest`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from mockclaude.errors import RecordingError
-from mockclaude.files import YAMLError, dumps_yaml, load_yaml, write_atomically
+from mockclaude.files import write_atomically
+from mockclaude.store.format import (
+    RecordedEvent,
+    Recording,
+    RecordingError,
+    load_document,
+    parse_recording,
+    recording_document,
+    recording_from_document,
+    write_recording,
+)
+from mockclaude.store.matchers import EXACT, MATCHERS, Matcher, MatchResult
 from mockclaude.store.redaction import Redactor
 
-FORMAT = "mockclaude-recording/1"
-KEPT_REQUEST_HEADERS = ("anthropic-version", "anthropic-beta")
-KEPT_RESPONSE_HEADERS = ("content-type", "request-id", "retry-after", "x-should-retry")
+# Importers of the names the flat module held (sources/, pipeline/) keep importing them from here.
+__all__ = [
+    "SET_FILE",
+    "RecordedEvent",
+    "Recording",
+    "RecordingError",
+    "RecordingStore",
+    "load_matcher",
+    "parse_recording",
+    "recording_document",
+    "write_recording",
+]
 
-
-NOISE_FIELDS = ("stream", "metadata", "service_tier", "inference_geo", "diagnostics")
-MATCHERS = ("exact", "ignore_fields", "last_user_message", "model_only")
 SET_FILE = "recording-set.yaml"
-_ID_KEYS = {"tool_use": "id", "server_tool_use": "id"}
-
-
-def _canonical(value: Any) -> Any:
-    """Keys with a null value are dropped (for the API, null and absent mean the same)."""
-    if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_canonical(v) for v in value]
-    return value
-
-
-def _normalise_tool_ids(messages: Any) -> Any:
-    """Tool-use ids the client echoes back (from an earlier answer) become ``toolu_#1``, ``toolu_#2``… in order
-    of appearance, in the tool_use blocks and in every ``tool_use_id`` that refers to them."""
-    if not isinstance(messages, list):
-        return messages
-    names: dict[str, str] = {}
-
-    def rename(value: Any) -> Any:
-        if isinstance(value, dict):
-            out = {k: rename(v) for k, v in value.items()}
-            if out.get("type") in _ID_KEYS and isinstance(out.get("id"), str):
-                out["id"] = names.setdefault(out["id"], f"toolu_#{len(names) + 1}")
-            if isinstance(out.get("tool_use_id"), str):
-                out["tool_use_id"] = names.setdefault(out["tool_use_id"], f"toolu_#{len(names) + 1}")
-            return out
-        if isinstance(value, list):
-            return [rename(v) for v in value]
-        return value
-
-    return rename(messages)
-
-
-@dataclass(frozen=True)
-class Matcher:
-    """Which parts of a request decide the recording that answers it.
-
-    - ``exact`` (default): everything but header noise, key order, null values and the fields in
-      ``NOISE_FIELDS`` (``stream``, ``metadata``…), with echoed tool-use ids normalised;
-    - ``ignore_fields``: the same, less the top-level fields listed in ``ignore``;
-    - ``last_user_message``: the model and the last user message only;
-    - ``model_only``: the model only.
-    Chosen per recording set with a ``recording-set.yaml`` (``matcher:``, ``ignore:``) in its directory.
-    """
-
-    kind: str = "exact"
-    ignore: tuple[str, ...] = ()
-
-    def view(self, body: Any) -> Any:
-        canonical = _canonical(body)
-        if not isinstance(canonical, dict):
-            return canonical
-        if self.kind == "model_only":
-            return {"model": canonical.get("model")}
-        messages = _normalise_tool_ids(canonical.get("messages"))
-        if self.kind == "last_user_message":
-            users = [m for m in messages or [] if isinstance(m, dict) and m.get("role") == "user"]
-            return {"model": canonical.get("model"), "last_user": users[-1] if users else None}
-        dropped = set(NOISE_FIELDS) | (set(self.ignore) if self.kind == "ignore_fields" else set())
-        view = {k: v for k, v in canonical.items() if k not in dropped}
-        if "messages" in view:
-            view["messages"] = messages
-        return view
-
-    def key(self, method: str, path: str, body: Any) -> str:
-        data = orjson.dumps([method.upper(), path, self.view(body)], option=orjson.OPT_SORT_KEYS)
-        return hashlib.sha256(data).hexdigest()
-
-
-EXACT = Matcher()
-
-
-def match_key(method: str, path: str, body: Any) -> str:
-    """The exact matcher's key: what a recording file stores as ``request.match_key``."""
-    return EXACT.key(method, path, body)
 
 
 def load_matcher(directory: Path) -> Matcher:
+    """The matcher a set's ``recording-set.yaml`` chooses (``exact`` without one)."""
     path = directory / SET_FILE
     if not path.exists():
         return EXACT
@@ -128,108 +57,6 @@ def load_matcher(directory: Path) -> Matcher:
     if not isinstance(ignore, list) or not all(isinstance(f, str) for f in ignore):
         raise RecordingError(f"{path}: ignore: expected a list of top-level field names")
     return Matcher(kind, tuple(ignore))
-
-
-def differing_fields(a: Any, b: Any, prefix: str = "") -> list[str]:
-    """Dotted paths where two canonical request views differ (first difference inside lists)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        out: list[str] = []
-        for key in sorted(set(a) | set(b)):
-            if a.get(key) != b.get(key):
-                out += (
-                    differing_fields(a.get(key), b.get(key), f"{prefix}{key}.")
-                    if key in a and key in b
-                    else [prefix + key]
-                )
-        return out
-    if isinstance(a, list) and isinstance(b, list):
-        for i, (x, y) in enumerate(zip(a, b, strict=False)):
-            if x != y:
-                return differing_fields(x, y, f"{prefix}{i}.")
-        return [prefix.rstrip(".") + f" (length {len(a)} vs {len(b)})"] if len(a) != len(b) else []
-    return [prefix.rstrip(".")] if a != b else []
-
-
-@dataclass(frozen=True)
-class RecordedEvent:
-    at_ms: float
-    event: str
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Recording:
-    path: Path
-    method: str
-    request_path: str
-    key: str
-    request_body: Any
-    status: int
-    body: Any = None
-    events: tuple[RecordedEvent, ...] = ()
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def is_stream(self) -> bool:
-        return bool(self.events)
-
-
-def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
-    if not isinstance(data, dict) or key not in data:
-        raise RecordingError(f"{where}: missing field {key!r}")
-    value = data[key]
-    if not isinstance(value, kind):
-        raise RecordingError(f"{where}: field {key!r} must be {getattr(kind, '__name__', kind)}")
-    return value
-
-
-def load_document(path: Path, text: str) -> Any:
-    try:
-        return load_yaml(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise RecordingError(
-            f"{path}:{line.strip()}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
-
-
-def parse_recording(path: Path, text: str) -> Recording:
-    return recording_from_document(path, load_document(path, text))
-
-
-def recording_from_document(path: Path, data: Any) -> Recording:
-    where = str(path)
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise RecordingError(f"{where}: not a recording (format must be {FORMAT!r})")
-    request = _require(data, "request", dict, where)
-    response = _require(data, "response", dict, where)
-    method = str(_require(request, "method", str, f"{where}: request")).upper()
-    request_path = _require(request, "path", str, f"{where}: request")
-    body = request.get("body")
-    key = match_key(method, request_path, body)
-    stored_key = request.get("match_key")
-    if stored_key is not None and stored_key != key:
-        raise RecordingError(f"{where}: request.match_key does not match the request body (edited by hand?)")
-    status = _require(response, "status", int, f"{where}: response")
-    events = tuple(
-        RecordedEvent(float(e["at_ms"]), str(e["event"]), e["data"])
-        for e in response.get("events") or []
-        if isinstance(e, dict)
-    )
-    if "body" not in response and not events:
-        raise RecordingError(f"{where}: response needs a body or events")
-    return Recording(
-        path=path,
-        method=method,
-        request_path=request_path,
-        key=key,
-        request_body=body,
-        status=status,
-        body=response.get("body"),
-        events=events,
-        headers={str(k).lower(): str(v) for k, v in (response.get("headers") or {}).items()},
-    )
 
 
 class RecordingStore:
@@ -298,16 +125,32 @@ class RecordingStore:
             return None
         return self._by_key.get(self.matcher.key(method, path, self.redactor.apply(body)))
 
+    def explain(self, method: str, path: str, body: Any) -> list[tuple[Recording, MatchResult]]:
+        """Every recording with whether it answers this request and why not, nearest first: matches, then
+        the same method and path by fewest differing fields, then the rest; ties by file path.
+        Costs a comparison per recording: for a miss to explain, never on the lookup path."""
+        wanted = self.matcher.view(self.redactor.apply(body))
+        results = [
+            (recording, self.matcher.match_view(method, path, wanted, recording))
+            for recording in self._by_key.values()
+        ]
+
+        def nearness(item: tuple[Recording, MatchResult]) -> tuple[int, int, str]:
+            recording, result = item
+            same_route = recording.method == method.upper() and recording.request_path == path
+            rank = 0 if result.matched else 1 if same_route else 2
+            return rank, len(result.fields), str(recording.path)
+
+        return sorted(results, key=nearness)
+
     def closest(self, method: str, path: str, body: Any, count: int = 3) -> list[tuple[Recording, list[str]]]:
         """The recordings nearest to a request that matched none, with the fields that differ (for the miss error)."""
-        wanted = self.matcher.view(self.redactor.apply(body))
-        scored = []
-        for recording in self._by_key.values():
-            if recording.method == method.upper() and recording.request_path == path:
-                fields = differing_fields(wanted, self.matcher.view(recording.request_body))
-                scored.append((len(fields), str(recording.path), recording, fields))
-        scored.sort(key=lambda item: (item[0], item[1]))
-        return [(recording, fields) for _, _, recording, fields in scored[:count]]
+        same_route = [
+            (recording, list(result.fields))
+            for recording, result in self.explain(method, path, body)
+            if recording.method == method.upper() and recording.request_path == path
+        ]
+        return same_route[:count]
 
     def add(self, recording: Recording) -> None:
         key = (
@@ -349,48 +192,3 @@ def _write_index(path: Path | None, index: dict[str, Any]) -> None:
         return
     with contextlib.suppress(OSError, TypeError):  # not cacheable (or no room): the next start parses again
         write_atomically(path, orjson.dumps(index))
-
-
-def recording_document(
-    *,
-    method: str,
-    path: str,
-    body: Any,
-    request_headers: dict[str, str],
-    status: int,
-    response_headers: dict[str, str],
-    response_body: Any = None,
-    events: Iterable[RecordedEvent] = (),
-    upstream: str,
-    recorded_at: str,
-    spec_sha256: str,
-) -> dict[str, Any]:
-    """The YAML document of one interaction, credentials and volatile headers left out."""
-    response: dict[str, Any] = {
-        "status": status,
-        "headers": {k: v for k, v in response_headers.items() if k.lower() in KEPT_RESPONSE_HEADERS},
-    }
-    event_list = [{"at_ms": round(e.at_ms, 3), "event": e.event, "data": e.data} for e in events]
-    if event_list:
-        response["events"] = event_list
-    else:
-        response["body"] = response_body
-    return {
-        "format": FORMAT,
-        "recorded_at": recorded_at,
-        "upstream": upstream,
-        "spec_sha256": spec_sha256,
-        "request": {
-            "method": method.upper(),
-            "path": path,
-            "match_key": match_key(method, path, body),
-            "headers": {k: v for k, v in request_headers.items() if k.lower() in KEPT_REQUEST_HEADERS},
-            "body": body,
-        },
-        "response": response,
-    }
-
-
-def write_recording(directory: Path, name: str, document: dict[str, Any]) -> Path:
-    """Write a recording document as ``directory/name``, atomically and durably: never a partial file."""
-    return write_atomically(directory / name, dumps_yaml(document).encode("utf-8"), durable=True)

@@ -16,7 +16,7 @@ import httpx2
 import orjson
 import pytest
 
-from mockclaude.store.recordings import Recording, parse_recording
+from mockclaude.store.format import Recording, parse_recording
 from tests.support.server import Server, start_server, stop_server
 
 SEED = Path(__file__).resolve().parents[2] / "mocks" / "content" / "recordings" / "seed"

@@ -1,10 +1,15 @@
-"""Matching recordings: what decides the match key, the named matchers, and the fields that differ."""
+"""Matching recordings: what decides the match key, the named matchers, the fields that differ, and why a
+recording does not match (``MatchResult``, ``RecordingStore.explain``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from mockclaude.store.recordings import Matcher, differing_fields, match_key
+from mockclaude.store.format import recording_document, write_recording
+from mockclaude.store.matchers import Matcher, MatchResult, differing_fields, match_key
+from mockclaude.store.recordings import RecordingStore
 
 BASE: dict[str, Any] = {
     "model": "claude-haiku-4-5",
@@ -78,3 +83,108 @@ def test_differing_fields_name_the_place() -> None:
     }
     assert differing_fields(BASE, other) == ["max_tokens", "messages.0.content"]
     assert differing_fields(BASE, {**BASE, "system": "s"}) == ["system"]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    request_path: str
+    request_body: Any
+
+
+def test_match_result_names_method_path_or_fields() -> None:
+    recorded = Recorded("POST", "/v1/messages", BASE)
+    assert Matcher().match("post", "/v1/messages", with_ids("toolu_9"), recorded) == MatchResult(
+        True, "exact: request matches"
+    )
+    assert Matcher().match("GET", "/v1/messages", BASE, recorded) == MatchResult(
+        False, "method GET != recorded POST"
+    )
+    assert Matcher().match("POST", "/v1/messages/count_tokens", BASE, recorded) == MatchResult(
+        False, "path /v1/messages/count_tokens != recorded /v1/messages"
+    )
+    other = {
+        **BASE,
+        "max_tokens": 7,
+        "messages": [{"role": "user", "content": "Rain?"}, *BASE["messages"][1:]],
+    }
+    miss = Matcher().match("POST", "/v1/messages", other, recorded)
+    assert not miss
+    assert miss.reason == "body differs in: max_tokens, messages.0.content"
+    assert miss.fields == ("max_tokens", "messages.0.content")
+
+
+def test_reasons_per_matcher_kind() -> None:
+    recorded = Recorded("POST", "/p", BASE)
+    changed = {**BASE, "max_tokens": 5, "temperature": 0.2, "model": "claude-opus-4-1"}
+    assert Matcher().match("POST", "/p", changed, recorded).reason == (
+        "body differs in: max_tokens, model, temperature"
+    )
+    ignoring = Matcher("ignore_fields", ("max_tokens", "temperature"))
+    assert ignoring.match("POST", "/p", changed, recorded).reason == "body differs in: model"
+    assert ignoring.match("POST", "/p", {**changed, "model": BASE["model"]}, recorded)
+    last_user = Matcher("last_user_message")
+    assert last_user.match("POST", "/p", {**BASE, "system": "x"}, recorded).matched
+    assert last_user.match("POST", "/p", changed, recorded).reason == "body differs in: model"
+    assert last_user.match(
+        "POST", "/p", {**BASE, "messages": [{"role": "user", "content": "Hi"}]}, recorded
+    ).fields == ("last_user.content",)
+    model_only = Matcher("model_only")
+    assert model_only.match("POST", "/p", {"model": BASE["model"], "messages": []}, recorded).matched
+    assert model_only.match("POST", "/p", changed, recorded) == MatchResult(
+        False, "body differs in: model", ("model",)
+    )
+
+
+def test_match_agrees_with_the_key_and_caps_its_reason() -> None:
+    recorded = Recorded("POST", "/p", BASE)
+    retyped = {**BASE, "max_tokens": 100.0}  # equal in Python, a different key
+    assert Matcher().key("POST", "/p", retyped) != Matcher().key("POST", "/p", BASE)
+    assert Matcher().match("POST", "/p", retyped, recorded) == MatchResult(
+        False, "body differs in the JSON type of a value"
+    )
+    many = {**BASE, **{f"f{i}": i for i in range(8)}}
+    miss = Matcher().match("POST", "/p", many, recorded)
+    assert miss.reason == "body differs in: f0, f1, f2, f3, f4, f5 (+2 more)" and len(miss.fields) == 8
+
+
+def write(directory: Path, name: str, method: str, path: str, body: Any) -> None:
+    document = recording_document(
+        method=method,
+        path=path,
+        body=body,
+        request_headers={},
+        status=200,
+        response_headers={},
+        response_body={"input_tokens": 1},
+        upstream="https://api.anthropic.com",
+        recorded_at="2026-01-01T00:00:00Z",
+        spec_sha256="0",
+    )
+    write_recording(directory, name, document)
+
+
+def test_store_explains_a_request_nearest_first(tmp_path: Path) -> None:
+    write(tmp_path, "a-same.yaml", "POST", "/v1/messages", BASE)
+    write(tmp_path, "b-two-off.yaml", "POST", "/v1/messages", {**BASE, "max_tokens": 1, "system": "s"})
+    write(tmp_path, "c-count.yaml", "POST", "/v1/messages/count_tokens", BASE)
+    write(tmp_path, "d-one-off.yaml", "POST", "/v1/messages", {**BASE, "max_tokens": 2})
+    store = RecordingStore(tmp_path)
+    explained = store.explain("POST", "/v1/messages", {**BASE, "stream": True})
+    assert [(r.path.name, m.reason) for r, m in explained] == [
+        ("a-same.yaml", "exact: request matches"),
+        ("d-one-off.yaml", "body differs in: max_tokens"),
+        ("b-two-off.yaml", "body differs in: max_tokens, system"),
+        ("c-count.yaml", "path /v1/messages != recorded /v1/messages/count_tokens"),
+    ]
+    assert store.find("POST", "/v1/messages", BASE) is explained[0][0]
+    wanted = {**BASE, "max_tokens": 3}
+    assert store.find("POST", "/v1/messages", wanted) is None
+    assert not any(m for _, m in store.explain("POST", "/v1/messages", wanted))
+    assert [
+        (r.path.name, fields) for r, fields in store.closest("POST", "/v1/messages", wanted, count=2)
+    ] == [
+        ("a-same.yaml", ["max_tokens"]),
+        ("d-one-off.yaml", ["max_tokens"]),
+    ]
+    assert RecordingStore(None).explain("POST", "/v1/messages", BASE) == []
