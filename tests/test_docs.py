@@ -26,7 +26,9 @@ def layout_paths() -> set[str]:
 
 def test_layout_lists_every_module_of_the_package() -> None:
     named = layout_paths()
-    modules = sorted(p.relative_to(ROOT).as_posix() for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+    modules = sorted(
+        p.relative_to(ROOT).as_posix() for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts
+    )
     missing = [m for m in modules if m not in named]
     assert not missing, f"docs/reference/layout.md does not list: {', '.join(missing)}"
 

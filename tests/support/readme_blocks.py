@@ -29,7 +29,9 @@ def blocks(language: str) -> list[str]:
 def block(language: str, marker: str) -> str:
     """The one ```<language> block (README or docs/) containing ``marker``."""
     found = [b for b in blocks(language) if marker in b]
-    assert len(found) == 1, f"README.md and docs/ have {len(found)} {language} blocks containing {marker!r}, expected 1"
+    assert len(found) == 1, (
+        f"README.md and docs/ have {len(found)} {language} blocks containing {marker!r}, expected 1"
+    )
     return found[0]
 
 
