@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mockclaude.config import MockConfig
 from tests.support.readme_blocks import ROOT, block, pages
@@ -98,3 +99,17 @@ def test_documented_test_files_pass(marker: str, pytester: pytest.Pytester) -> N
     pytester.makepyfile(**{marker.split()[1].removesuffix(".py"): code})
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=len(re.findall(r"^def test_", code, flags=re.M)))
+
+
+def test_admin_page_documents_every_route_of_the_admin_spec() -> None:
+    spec = yaml.safe_load((ROOT / "openapi" / "mock-admin.yaml").read_text(encoding="utf-8"))
+    routes = [
+        f"{method.upper()} {path}"
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    assert "DELETE /_mock/faults/{fault_id}" in routes  # the extraction itself works
+    page = (ROOT / "docs" / "reference" / "admin-api.md").read_text(encoding="utf-8")
+    missing = [route for route in routes if f"`{route}`" not in page]
+    assert not missing, f"docs/reference/admin-api.md does not document: {', '.join(missing)}"
