@@ -226,7 +226,7 @@ class MockConfig:
         default=(),
         metadata=_opt(
             "a fault rule, e.g. '529; probability=0.1' or '429; every_s=60; for_s=10' "
-            "(repeatable; the variable separates rules with '|'; see README 'Faults')",
+            "(repeatable; the variable separates rules with '|'; see docs/reference/fault-syntax.md)",
             flag="--fault",
             repeatable=True,
             separator="|",
