@@ -243,9 +243,7 @@ def _applied(fault: Fault | None, reply: Reply) -> Fault | None:
     JSON answer has no stream for ``error_after`` to cut (error faults were answered already)."""
     if fault is None or fault.status is not None:
         return fault
-    if reply.status >= 400 or (fault.error_after is not None and not reply.is_stream):
-        return None
-    return fault
+    return fault if fault.shaping().applies_to(reply) else None
 
 
 def _body_model(body: bytes) -> str | None:

@@ -130,7 +130,7 @@ class _Whole(Reply):
 
 @dataclass(kw_only=True, eq=False)
 class JsonReply(_Whole):
-    """A JSON payload (an API object or an error envelope)."""
+    """A JSON payload: an API object, or an error envelope with an error status."""
 
     payload: object
 
@@ -147,10 +147,6 @@ class JsonReply(_Whole):
 
     def summary(self) -> object:
         return self.payload
-
-
-def error_reply(status: int, envelope: object, headers: Headers = ()) -> JsonReply:
-    return JsonReply(status=status, payload=envelope, headers=headers)
 
 
 @dataclass(kw_only=True, eq=False)
