@@ -22,6 +22,7 @@ from mockclaude.config import MockConfig
 from mockclaude.errors import ApiError, invalid, not_found
 from mockclaude.pipeline.faults import Fault, FaultBook
 from mockclaude.pipeline.faults import load_rules as load_fault_rules
+from mockclaude.pipeline.ratelimits import Admission
 from mockclaude.pipeline.stages import Handler, Pipeline
 from mockclaude.protocol.catalog import ModelCatalog
 from mockclaude.protocol.contract import Contract
@@ -155,7 +156,7 @@ class MockApp:
     def _finish(self, request: Request, reply: Reply, outcome: Outcome) -> None:
         self.stats.finished(outcome)
         outcome.duration_ms = round((time.monotonic() - request.started) * 1000, 3)
-        if reply.admission is not None and self.limiter is not None:
+        if self.limiter is not None and isinstance(reply.admission, Admission):
             usage = reply.usage or {}
             counted = (usage.get("input_tokens") or 0) + (usage.get("cache_creation_input_tokens") or 0)
             self.limiter.settle(reply.admission, counted, usage.get("output_tokens") or 0)
