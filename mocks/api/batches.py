@@ -9,10 +9,10 @@ from mockclaude.api.batch_store import Batch, BatchStore
 from mockclaude.api.pagination import paginate, parse_limit
 from mockclaude.errors import ApiError, invalid, not_found
 from mockclaude.pipeline import semantic as rules_semantic
-from mockclaude.pipeline.stages import Pipeline, Reply
-from mockclaude.protocol.sse import accumulate
-from mockclaude.sources.base import Exchange
-from mockclaude.wire.http import Request
+from mockclaude.pipeline.stages import Pipeline
+from mockclaude.sources.base import ErrorAnswer, Exchange, MessageAnswer, RecordedStream
+from mockclaude.wire.reply import BytesReply, JsonReply, Reply
+from mockclaude.wire.request import Request
 
 
 class BatchRoutes:
@@ -50,7 +50,7 @@ class BatchRoutes:
         batch = self.store.create(
             p.ids.new("msgbatch"), [(r["custom_id"], r["params"]) for r in body["requests"]], pre_errors
         )
-        return Reply(payload=self.store.render(batch, request.base_url))
+        return JsonReply(payload=self.store.render(batch, request.base_url))
 
     def _errored(self, error: ApiError) -> dict[str, Any]:
         return {"type": "errored", "error": error.envelope(self.pipeline.ids.new("req"))}
@@ -64,11 +64,15 @@ class BatchRoutes:
             answer = p.answer(Exchange(params, model, {}, "batch"))
         except ApiError as error:
             return self._errored(error)
-        if answer.error is not None:
-            return {"type": "errored", "error": answer.error}
-        message = (
-            answer.message if answer.message is not None else accumulate([e.data for e in answer.events])
-        )
+        match answer:
+            case ErrorAnswer(envelope=envelope):
+                return {"type": "errored", "error": envelope}
+            case MessageAnswer(message=message):
+                pass
+            case RecordedStream():
+                message = answer.message()
+            case _:
+                raise TypeError(f"a batch cannot use {type(answer).__name__}")
         if self.on_result is not None:
             self.on_result(model.id, message["usage"])
         return {"type": "succeeded", "message": message}
@@ -88,15 +92,15 @@ class BatchRoutes:
             request.query_one("after_id"),
             request.query_one("before_id"),
         )
-        return Reply(payload=page)
+        return JsonReply(payload=page)
 
     def retrieve(self, request: Request, params: dict[str, str]) -> Reply:
-        return Reply(payload=self.store.render(self._batch(params), request.base_url))
+        return JsonReply(payload=self.store.render(self._batch(params), request.base_url))
 
     def cancel(self, request: Request, params: dict[str, str]) -> Reply:
         batch = self._batch(params)
         self.store.cancel(batch)
-        return Reply(payload=self.store.render(batch, request.base_url))
+        return JsonReply(payload=self.store.render(batch, request.base_url))
 
     def delete(self, request: Request, params: dict[str, str]) -> Reply:
         batch = self._batch(params)
@@ -105,10 +109,10 @@ class BatchRoutes:
                 f"Batch {batch.id} cannot be deleted while it is still processing; cancel it first."
             )
         self.store.delete(batch)
-        return Reply(payload={"id": batch.id, "type": "message_batch_deleted"})
+        return JsonReply(payload={"id": batch.id, "type": "message_batch_deleted"})
 
     def results(self, request: Request, params: dict[str, str]) -> Reply:
         batch = self._batch(params)
         if not self.store.is_ended(batch):
             raise invalid(f"Batch {batch.id} has not finished processing; results are not available yet.")
-        return Reply(body=self.store.results_jsonl(batch), content_type="application/x-jsonl")
+        return BytesReply(body=self.store.results_jsonl(batch), content_type="application/x-jsonl")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from mockclaude.api.pagination import paginate, parse_limit
 from mockclaude.errors import invalid, not_found
-from mockclaude.pipeline.stages import Reply
 from mockclaude.protocol.catalog import ModelCatalog, ModelSpec
-from mockclaude.wire.http import Request
+from mockclaude.wire.reply import JsonReply, Reply
+from mockclaude.wire.request import Request
 
 LIFECYCLES = ("active", "deprecated", "retired")
 
@@ -32,10 +32,10 @@ class ModelRoutes:
             request.query_one("after_id"),
             request.query_one("before_id"),
         )
-        return Reply(payload=page)
+        return JsonReply(payload=page)
 
     def retrieve(self, request: Request, params: dict[str, str]) -> Reply:
         model = self.catalog.get(params["model_id"])
         if model is None:
             raise not_found(f"model: {params['model_id']}")
-        return Reply(payload=model.info())
+        return JsonReply(payload=model.info())

@@ -28,6 +28,8 @@ from typing import Any
 
 from mockclaude.errors import ERROR_TYPES, ApiError, FaultSyntaxError
 from mockclaude.files import YAMLError, load_yaml
+from mockclaude.protocol.sse import Event, encode_event
+from mockclaude.wire.reply import Shaping
 
 HEADER = "x-mockclaude-fault"
 MAX_COUNTERS = 10_000  # attempt counters of `times` kept at once
@@ -52,6 +54,7 @@ MESSAGES: dict[int, str] = {
 }
 STATUS_OF_TYPE = {kind: status for status, kind in ERROR_TYPES.items() if status != 405}
 OVERLOADED_EVENT = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+_OVERLOADED_BYTES = encode_event(Event("error", OVERLOADED_EVENT))
 
 _INTS = ("status", "times", "error_after", "drop_after", "chunk")
 _FLOATS = ("retry_after", "delay_ms", "slow_ms", "probability", "every_s", "for_s")
@@ -112,6 +115,17 @@ class Fault:
             if getattr(self, name) is not None:
                 return "error_event" if name == "error_after" else "drop"
         return "slow" if self.slow_ms else "delay"
+
+    def shaping(self) -> Shaping:
+        """What this fault does to a successful answer, as the wire layer applies it."""
+        return Shaping(
+            header=(HEADER, "injected"),
+            delay_s=self.delay_ms / 1000,
+            dribble=(self.slow_ms / 1000, self.chunk) if self.slow_ms else None,
+            error_after=self.error_after,
+            drop_after=self.drop_after,
+            error_event=_OVERLOADED_BYTES,
+        )
 
     def error(self) -> ApiError | None:
         if self.status is None:

@@ -9,9 +9,7 @@ is sent when its stream would have finished.
 
 from __future__ import annotations
 
-import asyncio
 import random
-import time
 
 from mockclaude.protocol.catalog import LatencyProfile
 from mockclaude.protocol.sse import Event
@@ -38,10 +36,3 @@ def schedule(
                 clock += interval * event.tokens
         offsets.append(clock)
     return offsets
-
-
-async def sleep_until(deadline: float) -> None:
-    """Sleep until the monotonic ``deadline`` (no-op if it has passed)."""
-    delay = deadline - time.monotonic()
-    if delay > 0:
-        await asyncio.sleep(delay)

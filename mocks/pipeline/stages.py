@@ -1,14 +1,20 @@
 """The pipeline's shared stages: parse → validate → model and rules → answer source → encode → pace.
 
 Every route uses these; routes differ only in the schema and rules they name and what they do with
-the validated body. ``Reply`` is what a route hands back to the app for rendering.
+the validated body. A route hands back a :mod:`mockclaude.wire.reply` variant for the app to render.
+
+Which answer sources are asked is decided once, from the record mode:
+off → recordings, rules, synthesis; none → recordings; once → recordings then the upstream if the set
+was empty at start, else recordings; new_episodes → recordings, upstream; all → upstream. The upstream
+judges a request itself, so :meth:`Pipeline.run` asks it for a request as sent (no recording matching
+it, in every mode but ``all``), before the mock's own checks; every other answer comes after them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,44 +32,49 @@ from mockclaude.protocol.contract import Contract
 from mockclaude.protocol.ids import IdSource
 from mockclaude.protocol.sse import Event, accumulate, encode_event, message_events
 from mockclaude.protocol.tokens import input_tokens
-from mockclaude.sources.base import Answer, AnswerSource, Exchange, RecordingSource, RuleSource, Synthesizer
+from mockclaude.sources.base import (
+    Answer,
+    AnswerSource,
+    ErrorAnswer,
+    Exchange,
+    MessageAnswer,
+    RecordedStream,
+    RecordingSource,
+    RuleSource,
+    Synthesizer,
+)
 from mockclaude.sources.rules import load_rules
 from mockclaude.sources.synthesis.message import conversation_seed
-from mockclaude.sources.upstream import Recorder, spec_digest
+from mockclaude.sources.upstream import KeyPolicy, UpstreamAnswer, UpstreamSource, spec_digest
 from mockclaude.store.recordings import RecordingStore
 from mockclaude.store.redaction import Redactor
-from mockclaude.wire.http import Request
+from mockclaude.wire.reply import (
+    JSON_TYPE,
+    STREAM_TYPE,
+    BytesReply,
+    JsonReply,
+    RelayReply,
+    Reply,
+    StreamReply,
+)
+from mockclaude.wire.request import Request
 
 log = logging.getLogger("mockclaude")
-
-
-@dataclass
-class Reply:
-    """What a route answers; it renders as JSON/bytes after ``delay`` seconds, or as a paced stream."""
-
-    status: int = 200
-    payload: Any = None
-    body: bytes | None = None
-    content_type: str = "application/json"
-    events: list[Event] | None = None
-    offsets: list[float] | None = None
-    delay: float = 0.0
-    forward: Any = None  # a parsed body to forward to the upstream (record mode)
-    headers: tuple[tuple[str, str], ...] = ()  # extra response headers (rate limits, retry-after)
-    # What stats, the journal and rate limits need to know about a Messages answer.
-    model: str | None = None
-    usage: dict[str, Any] | None = None
-    origin: str | None = None
-    admission: Admission | None = None
 
 
 Handler = Callable[[Request, dict[str, str]], Reply]
 
 
 class Pipeline:
-    """The stages and the state they share: contract, catalog, answer sources, prompt cache, recorder."""
+    """The stages and the state they share: contract, catalog, answer sources, prompt cache, upstream."""
 
-    def __init__(self, config: MockConfig, contract: Contract, catalog: ModelCatalog) -> None:
+    def __init__(
+        self,
+        config: MockConfig,
+        contract: Contract,
+        catalog: ModelCatalog,
+        key_policy: KeyPolicy | None = None,
+    ) -> None:
         self.config = config
         self.contract = contract
         self.catalog = catalog
@@ -79,22 +90,40 @@ class Pipeline:
         for problem in self.recordings.skipped:
             log.warning("skipped %s", problem)
         self.rules = RuleSource(load_rules(config.rules_dir), self.prompt_cache)
-        self.sources: list[AnswerSource] = [
-            RecordingSource(self.recordings),
-            self.rules,
-            Synthesizer(self.prompt_cache),
-        ]
+        replay = RecordingSource(self.recordings)
+        mode = config.record_mode
+        # What the mock answers from once it has checked a request (batches too: never forwarded).
+        self.sources: list[AnswerSource] = [replay, self.rules, Synthesizer(self.prompt_cache)]
+        if mode in (RecordMode.NONE, RecordMode.ONCE):
+            self.sources = [replay]  # replay only: a miss is an error
         self.limiter: RateLimiter | None = None
         if config.rate_limits:
             self.limiter = RateLimiter(LimitTable.parse(config.rate_limits), config.organization_id)
-        self.recorder: Recorder | None = None
-        if config.record_mode is not RecordMode.OFF:
-            directory = config.recordings_dir or Path("recordings")
-            self.recorder = Recorder(
-                self.recordings, directory, config.upstream, config.record_mode, spec_digest(config.spec_path)
+        # The upstream, when this mode asks it; in every mode but ``all`` only for requests no
+        # recording matches (those are replayed, after the mock's checks).
+        self.upstream: UpstreamSource | None = None
+        self.replays_first = mode is not RecordMode.ALL
+        if mode in (RecordMode.NEW_EPISODES, RecordMode.ALL) or (
+            mode is RecordMode.ONCE and len(self.recordings) == 0
+        ):
+            self.upstream = UpstreamSource(
+                self.recordings,
+                config.recordings_dir or Path("recordings"),
+                config.upstream,
+                spec_digest(config.spec_path),
+                key_policy,
             )
-            if config.record_mode in (RecordMode.NONE, RecordMode.ONCE):
-                self.sources = [RecordingSource(self.recordings)]  # replay only: a miss is an error
+
+    def run(self, request: Request, checked: Callable[[Request], Reply]) -> Reply:
+        """A Messages request: the upstream's relay when it answers this request (record mode), else
+        ``checked(request)``, the route's own stages (validate, model, rules, limits, sources, encode)."""
+        if self.upstream is None:
+            return checked(request)
+        body = self.parse(request)
+        if self.replays_first and self.recordings.find(request.method, request.path, body) is not None:
+            return checked(request)
+        answer: UpstreamAnswer = self.upstream.answer(request, body)
+        return RelayReply(relay=answer.relay, upstream=answer.upstream)
 
     # -- parse and validate ----------------------------------------------------------------------------
     def parse(self, request: Request) -> Any:
@@ -159,14 +188,6 @@ class Pipeline:
         log.warning(message)
         return ApiError(400, message, invented=True)
 
-    def forwarding(self, request: Request) -> Reply | None:
-        """In record mode, a request to forward to the upstream (it validates; we only record)."""
-        if self.recorder is None:
-            return None
-        body = self.parse(request)
-        hit = self.recordings.find(request.method, request.path, body) is not None
-        return Reply(forward=body) if self.recorder.forwards(hit) else None
-
     def profile(self, model: ModelSpec) -> LatencyProfile:
         if self.config.latency == "model":
             return model.profile
@@ -179,20 +200,37 @@ class Pipeline:
 
         ``cache`` keeps encoded bytes of instant answers, for requests answered again from memory.
         """
-        if answer.error is not None:
-            return Reply(status=answer.status, payload={"request_id": request_id, **answer.error})
         streaming = bool(body.get("stream"))
         profile = answer.profile or self.profile(model)
-        if answer.events and self.config.replay_timing is ReplayTiming.PROFILE:
-            answer = Answer(message=accumulate([e.data for e in answer.events]), origin=answer.origin)
-        if answer.events:
-            events = [Event(e.event, e.data) for e in answer.events]
-            instant = profile.instant or self.config.replay_timing is ReplayTiming.INSTANT
-            offsets = [0.0 if instant else e.at_ms / 1000 / self.config.speed for e in answer.events]
-            if streaming:
-                return Reply(events=events, offsets=offsets)
-            return Reply(payload=accumulate(events), delay=offsets[-1] if offsets else 0.0)
-        message = answer.message or {}
+        match answer:
+            case ErrorAnswer(status=status, envelope=envelope):
+                return JsonReply(status=status, payload={"request_id": request_id, **envelope})
+            case RecordedStream() if answer.events and self.config.replay_timing is not ReplayTiming.PROFILE:
+                return self._replay(answer, profile, streaming)
+            case RecordedStream():
+                return self._message(body, answer.message(), profile, streaming, cache)
+            case MessageAnswer(message=message):
+                return self._message(body, message, profile, streaming, cache)
+        raise TypeError(f"the pipeline cannot encode {type(answer).__name__}")
+
+    def _replay(self, answer: RecordedStream, profile: LatencyProfile, streaming: bool) -> Reply:
+        """A recorded stream on its recorded time line (or at once)."""
+        events = [Event(e.event, e.data) for e in answer.events]
+        instant = profile.instant or self.config.replay_timing is ReplayTiming.INSTANT
+        offsets = [0.0 if instant else e.at_ms / 1000 / self.config.speed for e in answer.events]
+        if streaming:
+            return StreamReply(events=events, offsets=offsets)
+        return JsonReply(payload=accumulate(events), delay=offsets[-1] if offsets else 0.0)
+
+    def _message(
+        self,
+        body: dict[str, Any],
+        message: dict[str, Any],
+        profile: LatencyProfile,
+        streaming: bool,
+        cache: dict[str, bytes],
+    ) -> Reply:
+        """A Message, paced by ``profile`` (instant: encoded once, kept in ``cache``)."""
         if profile.instant:
             kind = "sse" if streaming else "json"
             encoded = cache.get(kind)
@@ -203,8 +241,7 @@ class Pipeline:
                     else orjson.dumps(message)
                 )
                 cache[kind] = encoded
-            content_type = "text/event-stream; charset=utf-8" if streaming else "application/json"
-            return Reply(body=encoded, content_type=content_type)
+            return BytesReply(body=encoded, content_type=STREAM_TYPE if streaming else JSON_TYPE)
         seed = int.from_bytes(conversation_seed(body)[:4], "big")
         events = message_events(message, seed)
         usage = message["usage"]
@@ -215,5 +252,5 @@ class Pipeline:
         )
         offsets = schedule(events, profile, prompt, self.config.speed, seed)
         if streaming:
-            return Reply(events=events, offsets=offsets)
-        return Reply(body=orjson.dumps(message), delay=offsets[-1] if offsets else 0.0)
+            return StreamReply(events=events, offsets=offsets)
+        return BytesReply(body=orjson.dumps(message), delay=offsets[-1] if offsets else 0.0)

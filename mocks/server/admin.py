@@ -18,8 +18,8 @@ from mockclaude.config import PACKAGE_SPECS
 from mockclaude.errors import ApiError, FaultSyntaxError
 from mockclaude.netaddr import is_loopback as _is_loopback
 from mockclaude.pipeline.faults import parse_fault, rule_text
-from mockclaude.pipeline.stages import Reply
-from mockclaude.wire.http import Request
+from mockclaude.wire.reply import BytesReply, JsonReply, Reply
+from mockclaude.wire.request import Request
 
 if TYPE_CHECKING:
     from mockclaude.server.app import MockApp
@@ -70,7 +70,7 @@ class AdminRoutes:
     # -- read ------------------------------------------------------------------------------------------
     def health(self, request: Request, params: dict[str, str]) -> Reply:
         app = self.app
-        return Reply(
+        return JsonReply(
             payload={
                 "status": "ok",
                 "recordings": len(app.pipeline.recordings),
@@ -84,14 +84,14 @@ class AdminRoutes:
         values = asdict(self.app.config)
         values["api_keys"] = [f"<{len(values['api_keys'])} key(s), not shown>"] if values["api_keys"] else []
         values["admin_token"] = "<set, not shown>" if values["admin_token"] else ""
-        return Reply(payload=orjson.loads(orjson.dumps(values, default=str)))
+        return JsonReply(payload=orjson.loads(orjson.dumps(values, default=str)))
 
     def stats(self, request: Request, params: dict[str, str]) -> Reply:
-        return Reply(payload=self.app.stats.snapshot())
+        return JsonReply(payload=self.app.stats.snapshot())
 
     def metrics(self, request: Request, params: dict[str, str]) -> Reply:
         text = self.app.stats.prometheus()
-        return Reply(body=text.encode(), content_type="text/plain; version=0.0.4; charset=utf-8")
+        return BytesReply(body=text.encode(), content_type="text/plain; version=0.0.4; charset=utf-8")
 
     def journal(self, request: Request, params: dict[str, str]) -> Reply:
         raw = request.query_one("limit")
@@ -101,19 +101,21 @@ class AdminRoutes:
                 raise _invented(400, f"limit: {raw!r} must be a positive integer")
             limit = int(raw)
         data = self.app.journal.entries(limit, request.query_one("path"))
-        return Reply(payload={"data": data, "count": len(data)})
+        return JsonReply(payload={"data": data, "count": len(data)})
 
     def faults(self, request: Request, params: dict[str, str]) -> Reply:
-        return Reply(payload={"data": [a.describe() for a in self.app.faults.armed]})
+        return JsonReply(payload={"data": [a.describe() for a in self.app.faults.armed]})
 
     def ratelimits(self, request: Request, params: dict[str, str]) -> Reply:
         limiter = self.app.limiter
         if limiter is None:
-            return Reply(payload={"enabled": False, "buckets": []})
-        return Reply(payload={"enabled": True, "preset": limiter.table.name, "buckets": limiter.snapshot()})
+            return JsonReply(payload={"enabled": False, "buckets": []})
+        return JsonReply(
+            payload={"enabled": True, "preset": limiter.table.name, "buckets": limiter.snapshot()}
+        )
 
     def spec(self, request: Request, params: dict[str, str]) -> Reply:
-        return Reply(body=ADMIN_SPEC.read_bytes(), content_type="application/yaml")
+        return BytesReply(body=ADMIN_SPEC.read_bytes(), content_type="application/yaml")
 
     # -- change ----------------------------------------------------------------------------------------
     def arm(self, request: Request, params: dict[str, str]) -> Reply:
@@ -127,22 +129,22 @@ class AdminRoutes:
         except FaultSyntaxError as exc:  # the request brought the text: the mock's own 400
             raise ApiError.from_domain(exc) from None
         armed = self.app.faults.arm(fault)
-        return Reply(status=201, payload=armed.describe())
+        return JsonReply(status=201, payload=armed.describe())
 
     def disarm_all(self, request: Request, params: dict[str, str]) -> Reply:
-        return Reply(payload={"cleared": self.app.faults.disarm()})
+        return JsonReply(payload={"cleared": self.app.faults.disarm()})
 
     def disarm(self, request: Request, params: dict[str, str]) -> Reply:
         if not self.app.faults.disarm(params["fault_id"]):
             raise _invented(404, f"no armed fault {params['fault_id']!r}")
-        return Reply(payload={"cleared": 1})
+        return JsonReply(payload={"cleared": 1})
 
     def clear_journal(self, request: Request, params: dict[str, str]) -> Reply:
-        return Reply(payload={"cleared": self.app.journal.clear()})
+        return JsonReply(payload={"cleared": self.app.journal.clear()})
 
     def reset(self, request: Request, params: dict[str, str]) -> Reply:
         self.app.reset()
-        return Reply(payload={"reset": True})
+        return JsonReply(payload={"reset": True})
 
     def reload(self, request: Request, params: dict[str, str]) -> Reply:
         """Recordings and rules, and the fault rules of --faults FILE; a bad file keeps the old content."""
@@ -153,4 +155,4 @@ class AdminRoutes:
         result = self.app.watcher.reload()
         if not result["reloaded"]:
             raise _invented(400, str(result["error"]))
-        return Reply(payload=result)
+        return JsonReply(payload=result)

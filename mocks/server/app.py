@@ -22,36 +22,33 @@ from mockclaude.config import MockConfig
 from mockclaude.errors import ApiError, invalid, not_found
 from mockclaude.pipeline.faults import Fault, FaultBook
 from mockclaude.pipeline.faults import load_rules as load_fault_rules
-from mockclaude.pipeline.pacing import sleep_until
-from mockclaude.pipeline.stages import Handler, Pipeline, Reply
+from mockclaude.pipeline.ratelimits import Admission
+from mockclaude.pipeline.stages import Handler, Pipeline
 from mockclaude.protocol.catalog import ModelCatalog
 from mockclaude.protocol.contract import Contract
-from mockclaude.protocol.sse import accumulate, encode_event
 from mockclaude.server.admin import AdminRoutes
 from mockclaude.server.journal import Journal, Outcome, kept, redact_headers
 from mockclaude.server.stats import Stats
 from mockclaude.sources.reloading import ContentWatcher
-from mockclaude.wire.http import (
-    Receive,
-    Request,
-    Scope,
-    Send,
-    headers_of,
-    parse_query,
-    read_body,
-    send_bytes,
-    send_faulted,
-    send_stream,
-)
+from mockclaude.sources.upstream import KeyPolicy
+from mockclaude.wire.reply import JsonReply, Reply
+from mockclaude.wire.request import Receive, Request, Scope, Send, headers_of, parse_query, read_body
 
 log = logging.getLogger("mockclaude")
 
 
 class MockApp:
-    def __init__(self, config: MockConfig, contract: Contract, catalog: ModelCatalog) -> None:
+    def __init__(
+        self,
+        config: MockConfig,
+        contract: Contract,
+        catalog: ModelCatalog,
+        *,
+        key_policy: KeyPolicy | None = None,
+    ) -> None:
         self.config = config
         self.catalog = catalog
-        self.pipeline = Pipeline(config, contract, catalog)
+        self.pipeline = Pipeline(config, contract, catalog, key_policy)
         self.limiter = self.pipeline.limiter
         self.faults = FaultBook(load_fault_rules(config.faults, config.faults_file))
         self.stats = Stats(self.cost)
@@ -116,13 +113,13 @@ class MockApp:
                     raise self._with_rate_headers(error, request)
             reply = handler(request, params)
         except ApiError as error:
-            reply = Reply(
+            reply = JsonReply(
                 status=error.status, payload=error.envelope(request.request_id), headers=error.headers
             )
         except Exception:
             log.exception("internal error on %s %s", request.method, request.path)
             internal = ApiError(500, "internal error in the mock; see the server log", invented=True)
-            reply = Reply(status=500, payload=internal.envelope(request.request_id))
+            reply = JsonReply(status=500, payload=internal.envelope(request.request_id))
         if admin:
             await self._render(reply, request, send, None)
             return
@@ -135,9 +132,7 @@ class MockApp:
 
     # -- bookkeeping: stats, journal, rate-limit settlement ----------------------------------------------
     def _observe(self, request: Request, reply: Reply, fault: Fault | None) -> Outcome:
-        error_type = None
-        if reply.status >= 400 and isinstance(reply.payload, dict):
-            error_type = (reply.payload.get("error") or {}).get("type")
+        summary = reply.summary()
         outcome = Outcome(
             request.request_id,
             request.method,
@@ -146,13 +141,13 @@ class MockApp:
             time.time() - (time.monotonic() - request.started),
             redact_headers(request.headers),
             kept(request.body),
-            reply.payload if reply.payload is not None else _summary(reply),
+            kept(summary) if isinstance(summary, bytes) else summary,
             model=reply.model,
             usage=reply.usage,
             origin=reply.origin,
-            error_type=error_type,
+            error_type=reply.error_type,
             fault=fault.kind if fault is not None else None,
-            stream=_streaming(reply),
+            stream=reply.is_stream,
         )
         self.stats.observe(outcome)
         self.journal.add(outcome)
@@ -161,7 +156,7 @@ class MockApp:
     def _finish(self, request: Request, reply: Reply, outcome: Outcome) -> None:
         self.stats.finished(outcome)
         outcome.duration_ms = round((time.monotonic() - request.started) * 1000, 3)
-        if reply.admission is not None and self.limiter is not None:
+        if self.limiter is not None and isinstance(reply.admission, Admission):
             usage = reply.usage or {}
             counted = (usage.get("input_tokens") or 0) + (usage.get("cache_creation_input_tokens") or 0)
             self.limiter.settle(reply.admission, counted, usage.get("output_tokens") or 0)
@@ -208,25 +203,8 @@ class MockApp:
     # -- rendering ---------------------------------------------------------------------------------------
     async def _render(self, reply: Reply, request: Request, send: Send, fault: Fault | None) -> str | None:
         """Send the answer; returns how a fault cut it ("error_event", "drop") or None."""
-        org = self.config.organization_id
-        extra = _retry_headers(reply.status, reply.headers)
-        recorder = self.pipeline.recorder
-        if reply.forward is not None and recorder is not None:
-            await recorder.forward(request, reply.forward, send)
-            return None
-        if fault is not None and fault.status is None:
-            return await send_faulted(reply, request, send, fault, org, extra)
-        if reply.events is not None:
-            chunks = [encode_event(e) for e in reply.events]
-            await send_stream(
-                send, chunks, reply.offsets or [], request.started, request.request_id, org, extra
-            )
-            return None
-        if reply.delay:
-            await sleep_until(request.started + reply.delay)
-        body = reply.body if reply.body is not None else orjson.dumps(reply.payload)
-        await send_bytes(send, reply.status, body, reply.content_type, request.request_id, org, extra)
-        return None
+        shaping = fault.shaping() if fault is not None and fault.status is None else None
+        return await reply.render(send, request, self.config.organization_id, shaping)
 
     def _route(self, request: Request) -> tuple[Handler, dict[str, str], int]:
         allowed: list[str] = []
@@ -261,18 +239,12 @@ class MockApp:
             raise invalid(f'anthropic-version: "{version}" is not a valid version')
 
 
-def _streaming(reply: Reply) -> bool:
-    return reply.events is not None or reply.content_type.startswith("text/event-stream")
-
-
 def _applied(fault: Fault | None, reply: Reply) -> Fault | None:
     """The fault as it applies to this answer: shaping faults shape successful answers only, and a
     JSON answer has no stream for ``error_after`` to cut (error faults were answered already)."""
     if fault is None or fault.status is not None:
         return fault
-    if reply.status >= 400 or (fault.error_after is not None and not _streaming(reply)):
-        return None
-    return fault
+    return fault if fault.shaping().applies_to(reply) else None
 
 
 def _body_model(body: bytes) -> str | None:
@@ -283,25 +255,6 @@ def _body_model(body: bytes) -> str | None:
         return None
     name = parsed.get("model") if isinstance(parsed, dict) else None
     return name if isinstance(name, str) else None
-
-
-def _retry_headers(status: int, headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """The reply's own headers plus ``x-should-retry`` on errors, as the API sends it (unless set)."""
-    if status < 400 or any(name == "x-should-retry" for name, _ in headers):
-        return headers
-    retry = status in (408, 409, 429) or status >= 500
-    return (*headers, ("x-should-retry", "true" if retry else "false"))
-
-
-def _summary(reply: Reply) -> Any:
-    """What the journal keeps of an answer that is not a JSON payload: raw bytes or a function,
-    turned into JSON only when the journal is read."""
-    events = reply.events
-    if events is not None:
-        return lambda: {"stream": True, "message": accumulate([e.data for e in events])}
-    if reply.body is not None and reply.content_type.startswith(("application/json", "text/event-stream")):
-        return kept(reply.body)  # decoded when the journal is read
-    return {"content_type": reply.content_type, "bytes": len(reply.body or b"")}
 
 
 def _header_enum(document: dict[str, Any], name: str) -> tuple[str, ...]:
@@ -323,10 +276,14 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def create_app(config: MockConfig | None = None) -> MockApp:
-    """Build the mock: load the spec and the catalog named by ``config`` (defaults otherwise)."""
+def create_app(config: MockConfig | None = None, *, key_policy: KeyPolicy | None = None) -> MockApp:
+    """Build the mock: load the spec and the catalog named by ``config`` (defaults otherwise).
+
+    ``key_policy`` (record mode) may refuse a request before it is forwarded to the upstream, by raising
+    an ApiError (the test kit refuses placeholder keys)."""
     config = config or MockConfig()
     started = time.perf_counter()
-    app = MockApp(config, Contract(config.spec_path), ModelCatalog.load(config.catalog_path))
+    contract, catalog = Contract(config.spec_path), ModelCatalog.load(config.catalog_path)
+    app = MockApp(config, contract, catalog, key_policy=key_policy)
     log.debug("mock built in %.2fs", time.perf_counter() - started)
     return app

@@ -1,9 +1,10 @@
 """Answer sources: where the content of an answer comes from.
 
-The pipeline asks each source in turn; the first that answers wins: recordings, then synthesis
-(rules will sit between them). A source returns an :class:`Answer`: a complete Message, a recorded
-stream (events with their time offsets), or an API error. The encoder turns any of them into the
-shape the client asked for, so one stored answer serves JSON and SSE alike.
+The pipeline asks each source in turn; the first that answers wins: recordings, rules, synthesis
+(record mode puts the upstream, :mod:`mockclaude.sources.upstream`, in place of the last two). A
+source returns an :class:`Answer`: a complete Message, a recorded stream (events with their time
+offsets), an API error, or an upstream's relay. The encoder turns any of them into the shape the
+client asked for, so one stored answer serves JSON and SSE alike.
 """
 
 from __future__ import annotations
@@ -32,25 +33,50 @@ class Exchange:
     path: str = "/v1/messages"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Answer:
-    """An answer before encoding. Exactly one of ``message``, ``events`` or ``error`` is set."""
+    """An answer before encoding; one of the variants below."""
 
-    message: dict[str, Any] | None = None
-    events: tuple[RecordedEvent, ...] = ()
-    error: dict[str, Any] | None = None
-    status: int = 200
     origin: str = "synthesis"
     reusable: bool = True  # may be kept and served again for an identical request
     profile: LatencyProfile | None = None  # its own pacing (a rule's latency), else the model's
 
     def usage(self) -> dict[str, Any] | None:
-        if self.message is not None:
-            usage: dict[str, Any] | None = self.message.get("usage")
-            return usage
-        if self.events:
-            return accumulate([e.data for e in self.events]).get("usage")
         return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageAnswer(Answer):
+    """A complete Message."""
+
+    message: dict[str, Any]
+
+    def usage(self) -> dict[str, Any] | None:
+        usage: dict[str, Any] | None = self.message.get("usage")
+        return usage
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordedStream(Answer):
+    """A recorded stream: its events with their time offsets."""
+
+    events: tuple[RecordedEvent, ...]
+
+    def message(self) -> dict[str, Any]:
+        """The Message the stream adds up to."""
+        return accumulate([e.data for e in self.events])
+
+    def usage(self) -> dict[str, Any] | None:
+        usage: dict[str, Any] | None = self.message().get("usage")
+        return usage
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorAnswer(Answer):
+    """An API error: its status and envelope."""
+
+    status: int
+    envelope: dict[str, Any]
 
 
 class AnswerSource(Protocol):
@@ -67,13 +93,12 @@ class RecordingSource:
         recording = self.store.find(exchange.method, exchange.path, exchange.body)
         if recording is None:
             return None
+        origin = f"recording:{recording.path.name}"
         if recording.status != 200:
-            return Answer(
-                error=recording.body, status=recording.status, origin=f"recording:{recording.path.name}"
-            )
+            return ErrorAnswer(status=recording.status, envelope=recording.body, origin=origin)
         if recording.is_stream:
-            return Answer(events=recording.events, origin=f"recording:{recording.path.name}")
-        return Answer(message=recording.body, origin=f"recording:{recording.path.name}")
+            return RecordedStream(events=recording.events, origin=origin)
+        return MessageAnswer(message=recording.body, origin=origin)
 
 
 class RuleSource:
@@ -103,10 +128,10 @@ class RuleSource:
             status = int(error["status"])
             kind = error.get("type") or ERROR_TYPES.get(status, "api_error")
             envelope = {"type": "error", "error": {"type": kind, "message": str(error.get("message", ""))}}
-            return Answer(error=envelope, status=status, origin=origin)
+            return ErrorAnswer(status=status, envelope=envelope, origin=origin)
         usage = self.cache.usage(body, model.id, model.min_cacheable_tokens)
         message = build_message(spec, body, model.id, usage)
-        return Answer(message=message, origin=origin, profile=answer_profile(spec))
+        return MessageAnswer(message=message, origin=origin, profile=answer_profile(spec))
 
 
 class Synthesizer:
@@ -125,4 +150,4 @@ class Synthesizer:
             always_thinks=model.feature("always_thinks"),
             service_tier=exchange.service_tier,
         )
-        return Answer(message=message)
+        return MessageAnswer(message=message)

@@ -1,11 +1,13 @@
-"""Record mode: forward to an upstream, stream its answer through as it arrives, and write a recording.
+"""Record mode's answer source: forward to an upstream, relay its answer as it arrives, write a recording.
 
-Modes, with VCR's names and meanings:
-- ``none``: replay only; a request with no recording is an error (marked as the mock's);
-- ``once``: record only into an empty recording set, then behave like ``none``;
-- ``new_episodes``: replay what is recorded, forward and record what is not;
-- ``all``: always forward, and overwrite the recording.
-The client's credentials are passed to the upstream and never stored: a recording keeps only the
+Which modes ask it (VCR's names and meanings; the pipeline decides once, from the mode):
+- ``none``: never; replay only, a request with no recording is an error (marked as the mock's);
+- ``once``: after the recordings, if the set was empty at start; else never (like ``none``);
+- ``new_episodes``: after the recordings: replay what is recorded, forward and record what is not;
+- ``all``: always, and the recording is overwritten.
+The upstream judges the request: the mock does not validate, rate-limit or memoize what it forwards.
+A ``key_policy`` may refuse a request before anything is forwarded (the test kit refuses placeholder
+keys, whose 401 would otherwise be recorded as the cassette). The client's credentials are passed to the upstream and never stored: a recording keeps only the
 headers named in :mod:`mockclaude.store.recordings`. Nothing is written until the answer is complete (the
 stream's ``message_stop`` or ``error`` event, or the whole JSON body); then the file appears at once
 (temporary file + rename), so an interrupted recording leaves no file.
@@ -17,15 +19,18 @@ import hashlib
 import logging
 import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import orjson
 
-from mockclaude.config import RecordMode
 from mockclaude.protocol.sse import parse_sse
+from mockclaude.sources.base import Answer
 from mockclaude.store.recordings import (
     RecordedEvent,
     Recording,
@@ -34,7 +39,8 @@ from mockclaude.store.recordings import (
     recording_document,
     write_recording,
 )
-from mockclaude.wire.http import Request, Send
+from mockclaude.wire.reply import Relay
+from mockclaude.wire.request import Request, Send
 
 log = logging.getLogger("mockclaude.recorder")
 
@@ -50,24 +56,41 @@ _HOP_BY_HOP = {
 _NOT_RELAYED = {"content-length", "transfer-encoding", "connection", "content-encoding", "keep-alive"}
 
 
-class Recorder:
+KeyPolicy = Callable[[Request], None]  # raises an ApiError to refuse forwarding a request
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpstreamAnswer(Answer):
+    """The upstream's answer, relayed to the client as it arrives (never kept: it is not reusable)."""
+
+    relay: Relay
+    upstream: str
+
+
+class UpstreamSource:
+    """Answers by forwarding the request as sent; records the answer once it is complete."""
+
     def __init__(
-        self, store: RecordingStore, directory: Path, upstream: str, mode: RecordMode, spec_sha256: str
+        self,
+        store: RecordingStore,
+        directory: Path,
+        upstream: str,
+        spec_sha256: str,
+        key_policy: KeyPolicy | None = None,
     ) -> None:
-        assert mode is not RecordMode.OFF, mode
         self.store = store
         self.directory = directory
         self.upstream = upstream.rstrip("/")
-        self.mode = mode
         self.spec_sha256 = spec_sha256
-        self.recording_enabled = mode in ("new_episodes", "all") or (mode == "once" and len(store) == 0)
+        self.key_policy = key_policy
         self._client: httpx2.AsyncClient | None = None
 
-    def forwards(self, hit: bool) -> bool:
-        """Whether this request goes to the upstream (else it is replayed, or is a miss)."""
-        if not self.recording_enabled:
-            return False
-        return self.mode == "all" or not hit
+    def answer(self, request: Request, body: Any) -> UpstreamAnswer:
+        """The relay of ``request`` (``body`` is it parsed); the key policy may refuse it first."""
+        if self.key_policy is not None:
+            self.key_policy(request)
+        relay = partial(self.forward, request, body)
+        return UpstreamAnswer(relay=relay, upstream=self.upstream, origin="upstream", reusable=False)
 
     async def forward(self, request: Request, body: Any, send: Send) -> None:
         client = self._client or httpx2.AsyncClient(timeout=httpx2.Timeout(600, connect=10))

@@ -13,7 +13,6 @@ Usable without pytest (the plugin in :mod:`mockclaude.testing.pytest_plugin` wra
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -28,9 +27,12 @@ from typing import Any
 import httpx2
 
 from mockclaude.config import MockConfig
+from mockclaude.errors import ApiError
 from mockclaude.files import dumps_yaml
+from mockclaude.sources.upstream import KeyPolicy
 from mockclaude.testing.admin_client import Admin, AdminError, Faults, Journal
 from mockclaude.testing.inprocess import AppLoop, sdk_http_module, transports
+from mockclaude.wire.request import Request
 
 IN_PROCESS_URL = "http://mockclaude.invalid"
 PLACEHOLDER_KEY = "sk-ant-mockclaude-test"
@@ -118,26 +120,22 @@ class RuleFiles:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def _refuse_placeholder_keys(forward: Any, upstream: str) -> Any:
-    """``Recorder.forward``, refusing requests without a real key: forwarding the placeholder would only
-    record the upstream's 401 as the cassette. The client gets a 401 naming ``ANTHROPIC_API_KEY``."""
+def _real_keys_only(upstream: str) -> KeyPolicy:
+    """A key policy refusing requests without a real key: forwarding the placeholder would only record
+    the upstream's 401 as the cassette. The client gets a 401 naming ``ANTHROPIC_API_KEY``."""
 
-    async def guarded(request: Any, body: Any, send: Any) -> None:
+    def policy(request: Request) -> None:
         if request.api_key and request.api_key != PLACEHOLDER_KEY:
-            await forward(request, body, send)
             return
-        message = (
+        raise ApiError(
+            401,
             f"mockclaude: recording {request.method} {request.path} needs a real API key for {upstream}: "
             "set ANTHROPIC_API_KEY (the fixtures' clients send it when recording). Nothing was forwarded "
-            "or recorded; replaying existing recordings needs no key."
+            "or recorded; replaying existing recordings needs no key.",
+            invented=True,
         )
-        payload = {"type": "error", "error": {"type": "authentication_error", "message": message}}
-        body_bytes = json.dumps(payload).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body_bytes)).encode())]
-        await send({"type": "http.response.start", "status": 401, "headers": headers})
-        await send({"type": "http.response.body", "body": body_bytes})
 
-    return guarded
+    return policy
 
 
 class MockClaude(Endpoint):
@@ -150,7 +148,7 @@ class MockClaude(Endpoint):
         rules = RuleFiles(config.rules_dir)
         try:
             self.config = replace(config, rules_dir=rules.directory)
-            self.app = create_app(self.config)
+            self.app = create_app(self.config, key_policy=_real_keys_only(self.config.upstream.rstrip("/")))
         except BaseException:
             rules.remove()
             raise
@@ -164,9 +162,6 @@ class MockClaude(Endpoint):
         recording = self.config.record_mode.records
         accepted = self.config.api_keys[0] if self.config.api_keys else PLACEHOLDER_KEY
         api_key = (recording and os.environ.get("ANTHROPIC_API_KEY")) or accepted
-        recorder = self.app.pipeline.recorder
-        if recorder is not None:
-            recorder.forward = _refuse_placeholder_keys(recorder.forward, recorder.upstream)  # type: ignore[method-assign]
         super().__init__(
             IN_PROCESS_URL, self.http_client(http=httpx2), rules, api_key, self.config.admin_token
         )
@@ -197,9 +192,9 @@ class MockClaude(Endpoint):
         for server in self.servers:
             server.close()
         self.servers.clear()
-        recorder = self.app.pipeline.recorder
-        if recorder is not None:
-            self.loop.run(recorder.close())
+        upstream = self.app.pipeline.upstream
+        if upstream is not None:
+            self.loop.run(upstream.close())
         self.admin.http.close()
         if self._owns_loop:
             self.loop.close()
