@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from mockclaude.api.memo import AnswerMemo, Stored
 from mockclaude.pipeline import semantic as rules_semantic
@@ -55,6 +56,8 @@ class MessageRoutes:
             admission = p.admit(request, stored.body, stored.model)
         reply = p.encode(stored.body, stored.model, stored.answer, request.request_id, stored.encoded)
         reply.model, reply.origin = stored.model.id, stored.answer.origin
+        if p.rules.rules and not stored.answer.origin.startswith("recording:"):
+            reply.rules = partial(p.rules.explain, stored.body, stored.model, request.headers)
         reply.usage = stored.usage if reply.status == 200 else None
         if admission is not None:
             reply.admission, reply.headers = admission, reply.headers + admission.headers

@@ -145,6 +145,7 @@ class MockApp:
             model=reply.model,
             usage=reply.usage,
             origin=reply.origin,
+            rules=reply.rules,
             error_type=reply.error_type,
             fault=fault.kind if fault is not None else None,
             stream=reply.is_stream,

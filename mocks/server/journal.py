@@ -42,6 +42,7 @@ class Outcome:
     stream: bool = False
     cut: str | None = None  # "error_event" or "drop" when a fault cut the stream
     duration_ms: float | None = None
+    rules: Callable[[], list[dict[str, object]]] | None = None  # the rules tried, worked out when read
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -100,6 +101,7 @@ class Journal:
             "status": o.status,
             "model": o.model,
             "origin": o.origin,
+            "rules": o.rules() if o.rules is not None else None,
             "fault": o.fault,
             "stream": o.stream,
             "request": {"headers": o.headers, "body": _body(o.body)},

@@ -16,7 +16,7 @@ from mockclaude.errors import ERROR_TYPES
 from mockclaude.protocol.cache import PromptCache
 from mockclaude.protocol.catalog import LatencyProfile, ModelSpec
 from mockclaude.protocol.sse import accumulate
-from mockclaude.sources.rules import Rule, answer_profile, build_message
+from mockclaude.sources.rules import Rule, answer_profile, build_message, explain_rules
 from mockclaude.sources.synthesis.message import synthesize
 from mockclaude.store.recordings import RecordedEvent, RecordingStore
 
@@ -112,6 +112,16 @@ class RuleSource:
         self.rules = rules
         # Headers some rule looks at: an answer then depends on them, not on the body alone.
         self.header_names = tuple(sorted({k.lower() for r in rules for k in (r.when.get("headers") or {})}))
+
+    def explain(
+        self, body: dict[str, Any], model: ModelSpec, headers: dict[str, str]
+    ) -> list[dict[str, object]]:
+        """The rules tried for this request, in order, and why each did or did not fire (for the journal)."""
+        names = {model.id, *model.aliases, str(body.get("model"))}
+        return [
+            {"rule": name, "matched": result.matched, "reason": result.reason}
+            for name, result in explain_rules(self.rules, body, headers, names)
+        ]
 
     def answer(self, exchange: Exchange) -> Answer | None:
         if exchange.path != "/v1/messages" or not self.rules:

@@ -65,6 +65,8 @@ class Reply:
     usage: dict[str, Any] | None = None
     origin: str | None = None
     admission: object | None = None  # the rate limiter's hold on its buckets (settled when done)
+    # Which rules were tried and why each did or did not fire, worked out only when the journal is read.
+    rules: Callable[[], list[dict[str, object]]] | None = None
 
     @property
     def is_stream(self) -> bool:

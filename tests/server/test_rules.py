@@ -105,6 +105,43 @@ def test_conditions_errors_and_latency(rules_server: tuple[Server, Path]) -> Non
     assert slow.content[0].text == "slow answer here" and time.perf_counter() - started >= 0.29
 
 
+def test_journal_says_which_rules_were_tried_and_why(rules_server: tuple[Server, Path]) -> None:
+    import httpx2
+
+    server, _ = rules_server
+    client = anthropic.Anthropic(base_url=server.base_url, api_key="k", max_retries=0)
+    hi = [{"role": "user", "content": "Hi"}]
+
+    def last() -> dict[str, Any]:
+        entries = httpx2.get(server.base_url + "/_mock/journal", params={"limit": 1}).json()["data"]
+        return dict(entries[-1])
+
+    client.messages.create(model="claude-haiku-4-5", max_tokens=50, messages=hi)  # no rule fires
+    entry = last()
+    assert entry["origin"] == "synthesis"
+    assert [(r["rule"], r["matched"]) for r in entry["rules"]] == [
+        ("vip-header", False),
+        ("outage", False),
+        ("slow", False),
+    ]
+    assert entry["rules"][0]["reason"] == "when.headers.x-test-case: missing"
+    assert "trigger outage" in entry["rules"][1]["reason"]
+    assert "metadata.user_id" in entry["rules"][2]["reason"]
+
+    with pytest.raises(anthropic.OverloadedError):  # the second rule fires: the trace stops there
+        client.messages.create(
+            model="claude-haiku-4-5", max_tokens=50, messages=[{"role": "user", "content": "trigger outage"}]
+        )
+    entry = last()
+    assert entry["origin"] == "rule:outage"
+    assert [(r["rule"], r["matched"]) for r in entry["rules"]] == [("vip-header", False), ("outage", True)]
+
+    client.messages.create(
+        model="claude-haiku-4-5", max_tokens=50, messages=hi
+    )  # the same answer from memory
+    assert [r["rule"] for r in last()["rules"]] == ["vip-header", "outage", "slow"]
+
+
 def test_rules_reload_without_restart(rules_server: tuple[Server, Path]) -> None:
     server, rules = rules_server
     client = anthropic.Anthropic(base_url=server.base_url, api_key="k", max_retries=0)
