@@ -14,7 +14,7 @@ first use (``mockclaude.MockClaude`` or ``from mockclaude import MockClaude``). 
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 __version__ = "0.1.0"
 
@@ -103,7 +103,8 @@ if not TYPE_CHECKING:
         module = _EXPORTS.get(name)
         if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        __import__(module)  # not importlib.import_module: importing importlib costs more than this file
+        value = getattr(sys.modules[module], name)
         globals()[name] = value
         return value
 
