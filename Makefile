@@ -78,13 +78,19 @@ contract-live: $(VENV)/.installed  ## opt-in, budget-capped subset against the r
 	MOCKCLAUDE_LIVE=1 $(PY) -m pytest tests/contract/test_live.py -p no:cacheprovider -rsA \
 	  --junitxml=reports/contract-live-junit.xml
 
-lint: $(VENV)/.installed  ## ruff (lint + format check) and mypy
+# mypy cannot follow the editable install's import hook (folder mocks/, imported as mockclaude), so checked as
+# `mypy mocks` every `mockclaude.*` import is Any. A link mockclaude -> mocks on MYPYPATH lets it see the package.
+MYPY_PATH := $(VENV)/mypy-path
+
+lint: $(VENV)/.installed  ## ruff (lint + format check), the import contracts and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy mocks
+	$(VENV)/bin/lint-imports --no-cache --no-logo
+	@mkdir -p $(MYPY_PATH) && ln -sfn $(CURDIR)/mocks $(MYPY_PATH)/mockclaude
+	MYPYPATH=$(MYPY_PATH) $(VENV)/bin/mypy -p mockclaude
 	# Tests pass plain dicts where the SDK declares TypedDict unions and read union members directly:
 	# those checks are noise, not safety, in test code.
-	$(VENV)/bin/mypy tests $(TEST_MYPY_FLAGS)
+	MYPYPATH=$(MYPY_PATH) $(VENV)/bin/mypy tests $(TEST_MYPY_FLAGS)
 
 format: $(VENV)/.installed  ## apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .

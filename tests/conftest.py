@@ -41,8 +41,8 @@ def client(mock_server: Server, conformance: ResponseConformance):  # type: igno
         response.read()
         conformance.check_response(response)
 
-    http = httpx2.Client(event_hooks={"response": [check]})
-    return anthropic.Anthropic(**sdk_options(mock_server), http_client=http)
+    with httpx2.Client(event_hooks={"response": [check]}) as http:
+        yield anthropic.Anthropic(**sdk_options(mock_server), http_client=http)
 
 
 @pytest.fixture()
@@ -54,5 +54,9 @@ def async_client(mock_server: Server, conformance: ResponseConformance):  # type
         await response.aread()
         conformance.check_response(response)
 
-    http = httpx2.AsyncClient(event_hooks={"response": [check]})
-    return anthropic.AsyncAnthropic(**sdk_options(mock_server), http_client=http)
+    # No keep-alive: each test runs its own event loop, gone before teardown could close pooled connections.
+    limits = httpx2.Limits(max_keepalive_connections=0)
+    return anthropic.AsyncAnthropic(
+        **sdk_options(mock_server),
+        http_client=httpx2.AsyncClient(event_hooks={"response": [check]}, limits=limits),
+    )

@@ -40,12 +40,13 @@ def start_server(tmp: Path, *args: str, command: str = "serve") -> Server:
     """Start ``python -m mockclaude serve`` (or ``record``) on a free loopback port and wait until it answers."""
     port = free_port()
     log = tmp / f"mock-{port}.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockclaude", command, "--host", "127.0.0.1", "--port", str(port), *args],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mockclaude", command, "--host", "127.0.0.1", "--port", str(port), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -57,6 +58,7 @@ def start_server(tmp: Path, *args: str, command: str = "serve") -> Server:
         except httpx2.TransportError:
             time.sleep(0.05)
     process.kill()
+    process.wait()
     raise RuntimeError(f"mock server did not start in 30 s:\n{log.read_text()}")
 
 
