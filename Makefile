@@ -82,12 +82,12 @@ contract-live: $(VENV)/.installed  ## opt-in, budget-capped subset against the r
 # `mypy mocks` every `mockclaude.*` import is Any. A link mockclaude -> mocks on MYPYPATH lets it see the package.
 MYPY_PATH := $(VENV)/mypy-path
 
-lint: $(VENV)/.installed  ## ruff (lint + format check), the import contracts and mypy
+lint: $(VENV)/.installed  ## ruff (lint + format check), the import contracts, mypy --strict on the package
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 	@mkdir -p $(MYPY_PATH) && ln -sfn $(CURDIR)/mocks $(MYPY_PATH)/mockclaude
-	MYPYPATH=$(MYPY_PATH) $(VENV)/bin/mypy -p mockclaude
+	MYPYPATH=$(MYPY_PATH) $(VENV)/bin/mypy --strict -p mockclaude
 	# Tests pass plain dicts where the SDK declares TypedDict unions and read union members directly:
 	# those checks are noise, not safety, in test code.
 	MYPYPATH=$(MYPY_PATH) $(VENV)/bin/mypy tests $(TEST_MYPY_FLAGS)

@@ -25,17 +25,21 @@ if TYPE_CHECKING:
     from typing import Any
 
     from mockclaude.config import (
-        ConfigError,
         MockConfig,
         RecordMode,
         ReplayTiming,
         ValidationMode,
         load_config,
     )
-    from mockclaude.errors import ApiError
+    from mockclaude.errors import (
+        ApiError,
+        ConfigError,
+        FaultSyntaxError,
+        MockClaudeError,
+        RecordingError,
+        RuleError,
+    )
     from mockclaude.server.app import MockApp, create_app
-    from mockclaude.sources.rules import RuleError
-    from mockclaude.store.recordings import RecordingError
     from mockclaude.testing.admin_client import AdminError
     from mockclaude.testing.mock import LiveServer, MockClaude
     from mockclaude.testing.netguard import NetworkBlocked, NetworkGuard
@@ -60,10 +64,12 @@ _EXPORTS: dict[str, str] = {
     "NetworkGuard": "mockclaude.testing.netguard",
     "add_mockclaude": "mockclaude.testing.responses_integration",
     # Errors
+    "MockClaudeError": "mockclaude.errors",
     "ApiError": "mockclaude.errors",
-    "ConfigError": "mockclaude.config",
-    "RecordingError": "mockclaude.store.recordings",
-    "RuleError": "mockclaude.sources.rules",
+    "ConfigError": "mockclaude.errors",
+    "FaultSyntaxError": "mockclaude.errors",
+    "RecordingError": "mockclaude.errors",
+    "RuleError": "mockclaude.errors",
 }
 
 # Grouped by what a user does with the names (RUF022 would sort them into one run);
@@ -85,9 +91,11 @@ __all__ = [  # noqa: RUF022
     "NetworkBlocked",
     "NetworkGuard",
     "add_mockclaude",
-    # Errors
+    # Errors (the tree is drawn in mockclaude/errors.py)
+    "MockClaudeError",
     "ApiError",
     "ConfigError",
+    "FaultSyntaxError",
     "RecordingError",
     "RuleError",
     # The version

@@ -42,7 +42,7 @@ class Price:
         write_5m = creation.get("ephemeral_5m_input_tokens", usage.get("cache_creation_input_tokens") or 0)
         write_1h = creation.get("ephemeral_1h_input_tokens", 0)
         read_price = self.cache_read if self.cache_read is not None else self.input * 0.1
-        dollars = (
+        dollars: float = (
             (usage.get("input_tokens") or 0) * self.input
             + write_5m * self.input * 1.25
             + write_1h * self.input * 2.0

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 from mockclaude.config import MockConfig
+from mockclaude.errors import RecordingError, RuleError
 from mockclaude.files import default_cache_dir
 from mockclaude.sources.base import RuleSource
-from mockclaude.sources.rules import RuleError, load_rules
-from mockclaude.store.recordings import RecordingError, RecordingStore
+from mockclaude.sources.rules import load_rules
+from mockclaude.store.recordings import RecordingStore
 
 log = logging.getLogger("mockclaude")
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import orjson
 
+from mockclaude.errors import RecordingError
 from mockclaude.files import write_atomically
 from mockclaude.store.format import (
     RecordedEvent,
     Recording,
-    RecordingError,
     load_document,
     parse_recording,
     recording_document,

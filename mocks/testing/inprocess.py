@@ -157,7 +157,9 @@ def transports(http: ModuleType) -> tuple[type, type]:
 
     def dropped(cause: BaseException | None, started: bool) -> Exception:
         what = "mid-body" if started else "without sending a response"
-        error = http.RemoteProtocolError(f"mockclaude (in-process): the mock closed the connection {what}")
+        error: Exception = http.RemoteProtocolError(
+            f"mockclaude (in-process): the mock closed the connection {what}"
+        )
         error.__cause__ = cause
         return error
 
