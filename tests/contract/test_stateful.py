@@ -36,19 +36,28 @@ class BatchSequences(schema.as_state_machine()):  # type: ignore[misc]
         super().validate_response(response, case, additional_checks=extra, **kwargs)
 
 
+def reached() -> set[str]:
+    return {op for op in LINKED if "2xx" in reporting.REPORT.statuses[op].get("stateful", set())}
+
+
 def test_batch_sequences_follow_the_links() -> None:
-    BatchSequences.run(
-        settings=settings(
-            max_examples=PROFILE.stateful_examples,
-            stateful_step_count=PROFILE.stateful_steps,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
+    # The first round is derandomized (the same sequences every run). Which sequences those are still moves with
+    # the local modules Hypothesis draws constants from, so when a round leaves a linked operation without a
+    # success, up to three more rounds of fresh sequences are run; any failed check fails the test at once.
+    for attempt in range(4):
+        BatchSequences.run(
+            settings=settings(
+                max_examples=PROFILE.stateful_examples,
+                stateful_step_count=PROFILE.stateful_steps,
+                deadline=None,
+                derandomize=attempt == 0,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
         )
-    )
+        if reached() == set(LINKED):
+            break
     # The sequences must have reached every linked operation with a success, not only errors.
-    reached = {op for op in LINKED if "2xx" in reporting.REPORT.statuses[op].get("stateful", set())}
-    assert reached == set(LINKED), (
-        f"linked operations never answered 2xx in sequences: {set(LINKED) - reached}"
+    assert reached() == set(LINKED), (
+        f"linked operations never answered 2xx in sequences: {set(LINKED) - reached()}"
     )
