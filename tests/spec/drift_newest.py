@@ -109,7 +109,7 @@ def run(limit: int) -> None:
         DEPRECATED_MODELS = {}
 
     from tests.spec import test_sdk_drift as drift
-    from tests.spec.drift_engine import Counters, split_allowed
+    from tests.spec.drift_engine import Counters, RootResult, split_allowed
 
     newest, pinned = anthropic.__version__, pinned_version()
     print(
@@ -117,7 +117,8 @@ def run(limit: int) -> None:
     )
     print(f"drift-newest: against openapi/anthropic.yaml and {CATALOG_PATH.relative_to(REPO)}")
 
-    results, failed = [], []
+    results: list[RootResult] = []
+    failed: list[str] = []
     try:
         results.extend(drift.all_results().values())  # shared with the drift test when run in its session
     except Exception:
