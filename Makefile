@@ -9,7 +9,7 @@ PORT   ?= 4010
 
 TEST_MYPY_FLAGS := $(addprefix --disable-error-code ,call-overload list-item union-attr index operator arg-type typeddict-item dict-item)
 
-.PHONY: help install mock record verify ts-sdk test contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
+.PHONY: help install mock record verify ts-sdk test drift-newest contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,6 +63,20 @@ $(TS_SDK_DIR)/.attempted:
 
 test: $(VENV)/.installed $(OLD_VENV)/.installed $(TS_SDK_DIR)/.attempted  ## run the whole test suite
 	OLD_SDK_PYTHON=$(OLD_VENV)/bin/python MOCKCLAUDE_TS_SDK_DIR=$(TS_SDK_DIR) $(PY) -m pytest
+
+# A maintainer's report: the newest `anthropic` from PyPI, in a scratch venv outside the repo, against the spec
+# and the model catalog (new fields, enum values, union variants, models). Needs PyPI; never fails (a report,
+# not a test); not part of `make test`. See docs/how-to/new-sdk-release.md.
+DRIFT_DIR ?= $(HOME)/.cache/mockclaude/drift-newest
+DRIFT_SDK ?= anthropic
+
+drift-newest:  ## report what the newest anthropic SDK on PyPI adds against the spec and the catalog (needs PyPI)
+	@mkdir -p $(dir $(DRIFT_DIR))
+	@test -x $(DRIFT_DIR)/bin/python || $(PYTHON) -m venv $(DRIFT_DIR) || echo "drift-newest: could not create $(DRIFT_DIR)"
+	@$(DRIFT_DIR)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade '$(DRIFT_SDK)' pyyaml referencing pytest \
+	  || echo "drift-newest: could not install the newest $(DRIFT_SDK) from PyPI; reporting with what $(DRIFT_DIR) has"
+	@PYTHONPATH=$(CURDIR) $(DRIFT_DIR)/bin/python -m tests.spec.drift_newest $(ARGS) \
+	  || echo "drift-newest: the report did not run (see above); this target never fails"
 
 # Contract tests (tests/contract, tests/scenarios). `make test` runs the fast profile in-process; these run the
 # thorough one over HTTP against URL (default: a mock started here) and write reports/contract-junit.xml and
