@@ -36,7 +36,13 @@ def error_of(response: httpx2.Response) -> tuple[int, str, str]:
 def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A mock that accepts two keys only."""
     server = start_server(
-        tmp_path_factory.mktemp("keyed"), "--latency", "instant", "--api-key", "sk-ant-test", "--api-key", "sk-b"
+        tmp_path_factory.mktemp("keyed"),
+        "--latency",
+        "instant",
+        "--api-key",
+        "sk-ant-test",
+        "--api-key",
+        "sk-b",
     )
     yield server
     stop_server(server)
@@ -46,7 +52,10 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def test_no_key_is_the_apis_401_and_any_key_is_accepted(mock_server: Server) -> None:
-    for path, payload in (("/v1/messages", body()), ("/v1/messages/count_tokens", {"model": MODEL, "messages": HI})):
+    for path, payload in (
+        ("/v1/messages", body()),
+        ("/v1/messages/count_tokens", {"model": MODEL, "messages": HI}),
+    ):
         missing = raw_post(mock_server, path, payload, NO_KEY)
         assert error_of(missing) == (401, "authentication_error", "x-api-key header is required")
         assert missing.headers["x-should-retry"] == "false"
@@ -103,7 +112,10 @@ def test_auth_option_is_checked() -> None:
 
 # -- anthropic-version: 2026-10-21 ------------------------------------------------------------------------
 
-TEXT_DOC = {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "The sky is blue."}}
+TEXT_DOC = {
+    "type": "document",
+    "source": {"type": "text", "media_type": "text/plain", "data": "The sky is blue."},
+}
 CITED = {
     "type": "text",
     "text": "The sky is blue.",
@@ -125,7 +137,9 @@ REMOVED = [
     ("top_k", body(top_k=5), "top_k: Extra inputs are not permitted"),
     (
         "document in an assistant message",
-        body(messages=[*HI, {"role": "assistant", "content": [TEXT_DOC]}, {"role": "user", "content": "And?"}]),
+        body(
+            messages=[*HI, {"role": "assistant", "content": [TEXT_DOC]}, {"role": "user", "content": "And?"}]
+        ),
         "messages.1.content.0: `document` blocks are not permitted in `assistant` messages",
     ),
     (
@@ -173,9 +187,11 @@ def test_the_sdk_sends_2026_10_21_and_gets_the_400(mock_server: Server) -> None:
     cited = [{"role": "user", "content": [CITED]}]
     with pytest.raises(anthropic.BadRequestError, match="citations are not permitted"):
         client.messages.count_tokens(model=MODEL, messages=cited)  # type: ignore[arg-type]
-    with pytest.raises(anthropic.BadRequestError):
-        with client.messages.stream(**body(), extra_body={"top_p": 0.5}) as stream:
-            stream.get_final_message()
+    with (
+        pytest.raises(anthropic.BadRequestError),
+        client.messages.stream(**body(), extra_body={"top_p": 0.5}) as stream,
+    ):
+        stream.get_final_message()
     pinned = anthropic.Anthropic(**sdk_options(mock_server), default_headers={"anthropic-version": OLD})
     message = pinned.messages.create(**body(), extra_body={"temperature": 0.3, "top_p": 0.5, "top_k": 5})
     assert message.content and message.stop_reason is not None
@@ -188,7 +204,9 @@ def test_batch_requests_follow_the_batchs_version(mock_server: Server) -> None:
     ]
     outcomes = {}
     for version in (OLD, NEW):
-        client = anthropic.Anthropic(**sdk_options(mock_server), default_headers={"anthropic-version": version})
+        client = anthropic.Anthropic(
+            **sdk_options(mock_server), default_headers={"anthropic-version": version}
+        )
         batch = client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
         for _ in range(200):
             if client.messages.batches.retrieve(batch.id).processing_status == "ended":

@@ -52,14 +52,18 @@ def test_placeholder_batch_is_retrieved_cancelled_and_deleted(sdk: anthropic.Ant
     assert sdk.messages.batches.retrieve(PLACEHOLDER_BATCH).id == PLACEHOLDER_BATCH
 
 
-def test_placeholder_batch_results_are_one_succeeded_line(permissive: Server, sdk: anthropic.Anthropic) -> None:
+def test_placeholder_batch_results_are_one_succeeded_line(
+    permissive: Server, sdk: anthropic.Anthropic
+) -> None:
     results = list(sdk.messages.batches.results(PLACEHOLDER_BATCH))
     assert len(results) == 1
     result = results[0].result
     assert result.type == "succeeded"
     assert result.message.type == "message" and result.message.content  # type: ignore[union-attr]
     # The SDK reads JSONL without validating it: check the message strictly with the SDK's own model.
-    raw = httpx2.get(f"{permissive.base_url}/v1/messages/batches/{PLACEHOLDER_BATCH}/results", headers=HEADERS)
+    raw = httpx2.get(
+        f"{permissive.base_url}/v1/messages/batches/{PLACEHOLDER_BATCH}/results", headers=HEADERS
+    )
     lines = raw.text.splitlines()
     assert raw.status_code == 200 and len(lines) == 1 and raw.text.endswith("\n")
     from anthropic.types.messages import MessageBatchIndividualResponse
@@ -95,7 +99,9 @@ def test_placeholder_model_is_a_plausible_model_info(sdk: anthropic.Anthropic) -
     assert known.id != PLACEHOLDER_MODEL
 
 
-@pytest.mark.parametrize("cursors", [{"after_id": "after_id", "before_id": "before_id"}, {"after_id": "nowhere"}])
+@pytest.mark.parametrize(
+    "cursors", [{"after_id": "after_id", "before_id": "before_id"}, {"after_id": "nowhere"}]
+)
 def test_any_schema_valid_cursors_are_accepted(sdk: anthropic.Anthropic, cursors: dict[str, Any]) -> None:
     models = sdk.models.list(**cursors, limit=2)
     assert len(models.data) == 2 and models.has_more
