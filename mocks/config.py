@@ -44,7 +44,7 @@ class AuthMode(StrEnum):
     """Whether a request to ``/v1/*`` must carry an API key, as the API requires."""
 
     ON = "on"  # no key: 401 authentication_error, like the API; any non-empty key (or one of --api-key)
-    OFF = "off"  # no key needed (for people who want none); a key sent is not checked
+    OFF = "off"  # no key needed (for people who want none); a key that is sent is still checked
 
 
 class RecordMode(StrEnum):
@@ -265,10 +265,6 @@ class MockConfig:
         object.__setattr__(self, "validation", _enum("validation", ValidationMode, self.validation))
         object.__setattr__(self, "record_mode", _enum("record_mode", RecordMode, self.record_mode))
         object.__setattr__(self, "auth", _enum("auth", AuthMode, self.auth))
-        if self.auth is AuthMode.OFF and self.api_keys:
-            raise ConfigError(
-                "auth: 'off' accepts requests without a key, so --api-key would do nothing; use one"
-            )
         object.__setattr__(self, "replay_timing", _enum("replay_timing", ReplayTiming, self.replay_timing))
         if not self.speed > 0:
             raise ConfigError(f"speed: {self.speed!r} must be a number greater than 0")

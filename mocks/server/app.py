@@ -224,7 +224,7 @@ class MockApp:
     def _check_headers(self, request: Request) -> None:
         """Key, then version, as the API checks them (facts §1.2, §8.2): the key is ``x-api-key`` or
         ``Authorization: Bearer``; when both are sent, ``x-api-key`` wins. No key is the API's 401 unless
-        ``--auth off``; a key outside ``--api-key`` (when given) is its other 401."""
+        ``--auth off``; a key sent outside ``--api-key`` (when given) is its other 401, in either mode."""
         headers = request.headers
         key = headers.get("x-api-key") or ""
         if not key:
@@ -232,11 +232,11 @@ class MockApp:
             if auth[:7].lower() == "bearer ":
                 key = auth[7:].strip()
         request.api_key = key
-        if self.config.auth is AuthMode.ON:
-            if not key:
+        if not key:
+            if self.config.auth is AuthMode.ON:
                 raise ApiError(401, "x-api-key header is required")
-            if self.config.api_keys and key not in self.config.api_keys:
-                raise ApiError(401, "invalid x-api-key")
+        elif self.config.api_keys and key not in self.config.api_keys:
+            raise ApiError(401, "invalid x-api-key")
         version = headers.get("anthropic-version")
         if version is None:
             raise invalid("anthropic-version: header is required")

@@ -93,12 +93,15 @@ def test_the_sdk_sees_authentication_error(keyed: Server) -> None:
 
 
 def test_auth_off_accepts_requests_without_a_key(tmp_path: Path) -> None:
-    server = start_server(tmp_path, "--latency", "instant", "--auth", "off")
+    server = start_server(tmp_path, "--latency", "instant", "--auth", "off", "--api-key", "sk-ant-test")
     try:
         answer = raw_post(server, "/v1/messages", body(), NO_KEY)
         assert answer.status_code == 200 and answer.json()["content"][0]["text"]
         listed = httpx2.get(server.base_url + "/v1/models", headers={"anthropic-version": OLD})
         assert listed.status_code == 200 and listed.json()["data"]
+        assert raw_post(server, "/v1/messages", body()).status_code == 200  # the key it names
+        wrong = raw_post(server, "/v1/messages", body(), {"x-api-key": "sk-wrong"})  # a key sent is checked
+        assert error_of(wrong) == (401, "authentication_error", "invalid x-api-key")
     finally:
         stop_server(server)
 
@@ -106,8 +109,6 @@ def test_auth_off_accepts_requests_without_a_key(tmp_path: Path) -> None:
 def test_auth_option_is_checked() -> None:
     with pytest.raises(ConfigError, match="auth: 'of' is not one of on, off; did you mean 'off'"):
         MockConfig(auth="of")  # type: ignore[arg-type]
-    with pytest.raises(ConfigError, match="--api-key would do nothing"):
-        MockConfig(auth="off", api_keys=("k",))  # type: ignore[arg-type]
 
 
 # -- anthropic-version: 2026-10-21 ------------------------------------------------------------------------
