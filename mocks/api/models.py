@@ -20,6 +20,10 @@ class ModelRoutes:
 
     def list(self, request: Request, params: dict[str, str]) -> Reply:
         wanted = request.query.get("lifecycle[]", []) + request.query.get("lifecycle", [])
+        if len(wanted) > len(LIFECYCLES):  # the spec's maxItems (a schema rule: permissive mode keeps it)
+            raise invalid(
+                f"lifecycle: List should have at most {len(LIFECYCLES)} items after validation, not {len(wanted)}"
+            )
         for value in wanted:
             if value not in LIFECYCLES:
                 raise invalid(

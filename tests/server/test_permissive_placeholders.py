@@ -123,3 +123,14 @@ def test_strict_mode_keeps_the_apis_answers(mock_server: Server) -> None:
         sdk.models.retrieve(PLACEHOLDER_MODEL)
     with pytest.raises(anthropic.BadRequestError, match="after_id: cannot be combined with before_id"):
         sdk.models.list(after_id="a", before_id="b")
+
+
+def test_lifecycle_filter_keeps_its_max_items(permissive: Server) -> None:
+    # Both cursors are accepted here, so the schema's other limits must still be checked.
+    query = "after_id=&before_id=x" + "&lifecycle[]=active" * 4
+    answer = httpx2.get(f"{permissive.base_url}/v1/models?{query}", headers=HEADERS)
+    assert answer.status_code == 400
+    assert (
+        answer.json()["error"]["message"]
+        == "lifecycle: List should have at most 3 items after validation, not 4"
+    )
