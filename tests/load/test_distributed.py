@@ -83,11 +83,10 @@ def test_a_worker_that_dies_makes_the_run_exit_2(tmp_path: Path) -> None:
         "0",
         "StreamingChatUser",
     ]
-    run = subprocess.Popen(
-        [*run_dist(out, "--speed", "4"), "--", *args],
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "run.log").open("w"),
-    )
+    with (tmp_path / "run.log").open("w") as err:  # the child keeps its own copy of the descriptor
+        run = subprocess.Popen(
+            [*run_dist(out, "--speed", "4"), "--", *args], stdout=subprocess.DEVNULL, stderr=err
+        )
     try:
         deadline = time.monotonic() + 30
         victim = None
