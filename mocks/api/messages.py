@@ -16,6 +16,19 @@ from mockclaude.wire.reply import JsonReply, Reply
 from mockclaude.wire.request import Request
 
 
+def names_betas(request: Request) -> bool:
+    """A beta request, as the API tells them apart: an ``anthropic-beta`` header naming any beta, or
+    ``?beta=true`` (the SDKs' beta clients always send it). Such a request is validated against the beta
+    schema, which takes every beta field whichever betas are named (what the API does with a beta field
+    whose beta is not named is not known: the SDK sends none of them itself). Unknown beta names are
+    accepted and ignored."""
+    return bool(request.headers.get("anthropic-beta", "").strip(" ,")) or request.query_one("beta") == "true"
+
+
+CREATE_SCHEMAS = {False: "MessageCreateParams", True: "BetaMessageCreateParams"}
+COUNT_SCHEMAS = {False: "MessageCountTokensParams", True: "BetaMessageCountTokensParams"}
+
+
 class MessageRoutes:
     def __init__(self, pipeline: Pipeline, watcher: ContentWatcher) -> None:
         self.pipeline = pipeline
@@ -33,11 +46,13 @@ class MessageRoutes:
         p = self.pipeline
         if time.monotonic() >= self.watcher.next_check:
             self.watcher.reload_if_changed()
-        memo_key = self.memo.key(request, p.rules.header_names)
+        beta = names_betas(request)
+        # The same body may be valid as a beta request and not as a stable one: the key tells them apart.
+        memo_key = (b"b" if beta else b"s") + self.memo.key(request, p.rules.header_names)
         stored = self.memo.get(memo_key)
         if stored is None:
             body = p.parse(request)
-            p.validate("MessageCreateParams", body)
+            p.validate(CREATE_SCHEMAS[beta], body)
             model = p.model(body)
             p.check_rules(body, model, rules_semantic.CREATE_RULES)
             admission = p.admit(request, body, model)
@@ -72,7 +87,7 @@ class MessageRoutes:
     def _count_tokens(self, request: Request) -> Reply:
         p = self.pipeline
         body = p.parse(request)
-        p.validate("MessageCountTokensParams", body)
+        p.validate(COUNT_SCHEMAS[names_betas(request)], body)
         recording = p.recordings.find(request.method, request.path, body)
         if recording is not None:
             return JsonReply(status=recording.status, payload=recording.body)
