@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx2
 import pytest
+import yaml
 
 from tests.support.server import Server, start_server, stop_server
 
@@ -29,23 +30,27 @@ CLI_DIR = Path(
 )
 HELLO = "Hello from the mock, as scripted."
 DONE = "I wrote the marker file."
-RULES = """\
-rules:
-  - name: claude-code-tool-loop
-    when:
-      tools: [Bash]
-      last_user: {contains: "write the marker file"}
-    answers:
-      # Claude Code asks for adaptive thinking: the turn that calls a tool starts with a thinking block,
-      # which the CLI sends back with the tool's result (the API refuses the next turn without it).
-      - thinking: "The user wants a marker file; one Bash command writes it."
-        text: "I'll write it with Bash."
-        tool_use: [{name: Bash, input: {command: "printf 'written by Bash' > marker.txt", description: "Write the marker file"}}]
-      - text: "%s"
-  - name: claude-code-plain
-    when: {last_user: {matches: "(?s)."}}
-    answer: {text: "%s"}
-""" % (DONE, HELLO)
+BASH_CALL = {"command": "printf 'written by Bash' > marker.txt", "description": "Write the marker file"}
+RULES = {
+    "rules": [
+        {
+            "name": "claude-code-tool-loop",
+            "when": {"tools": ["Bash"], "last_user": {"contains": "write the marker file"}},
+            "answers": [
+                # Claude Code asks for adaptive thinking: the turn that calls a tool starts with a thinking
+                # block, which the CLI sends back with the tool's result (the API refuses the next turn
+                # without it).
+                {
+                    "thinking": "The user wants a marker file; one Bash command writes it.",
+                    "text": "I'll write it with Bash.",
+                    "tool_use": [{"name": "Bash", "input": BASH_CALL}],
+                },
+                {"text": DONE},
+            ],
+        },
+        {"name": "claude-code-plain", "when": {"last_user": {"matches": "(?s)."}}, "answer": {"text": HELLO}},
+    ]
+}
 
 
 def claude_binary() -> Path:
@@ -62,7 +67,7 @@ def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     claude_binary()
     tmp = tmp_path_factory.mktemp("claude-code-mock")
     (tmp / "rules").mkdir()
-    (tmp / "rules" / "claude-code.yaml").write_text(RULES)
+    (tmp / "rules" / "claude-code.yaml").write_text(yaml.safe_dump(RULES))
     server = start_server(tmp, "--latency", "instant", "--rules", str(tmp / "rules"))
     yield server
     stop_server(server)
