@@ -27,7 +27,11 @@ CLAUDE_CODE_BETAS = (
 BASH_TOOL = {
     "name": "Bash",
     "description": "Run a shell command",
-    "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]},
+    "input_schema": {
+        "type": "object",
+        "properties": {"command": {"type": "string"}},
+        "required": ["command"],
+    },
 }
 
 
@@ -107,11 +111,16 @@ def test_either_sign_of_a_beta_request_selects_the_beta_schema(
 def test_a_beta_request_is_still_validated(mock_server: Server) -> None:
     headers = {"anthropic-beta": CLAUDE_CODE_BETAS}
     bad_field = raw_post(mock_server, "/v1/messages?beta=true", claude_code_body(bogus=1), headers)
-    assert bad_field.status_code == 400 and error_message(bad_field) == "bogus: Extra inputs are not permitted"
+    assert (
+        bad_field.status_code == 400 and error_message(bad_field) == "bogus: Extra inputs are not permitted"
+    )
     bad_display = claude_code_body(thinking={"type": "adaptive", "display": "loud"})
     response = raw_post(mock_server, "/v1/messages?beta=true", bad_display, headers)
     assert response.status_code == 400
-    assert error_message(response) == "thinking.adaptive.display: Input should be 'summarized', 'omitted' or 'updates'"
+    assert (
+        error_message(response)
+        == "thinking.adaptive.display: Input should be 'summarized', 'omitted' or 'updates'"
+    )
 
 
 def test_unknown_beta_names_change_nothing_for_a_stable_body(mock_server: Server) -> None:
@@ -137,7 +146,10 @@ def test_count_tokens_takes_beta_fields_when_betas_are_named(mock_server: Server
     assert stable.status_code == 400
     assert error_message(stable) == "context_management: Extra inputs are not permitted"
     beta = raw_post(
-        mock_server, "/v1/messages/count_tokens?beta=true", body, {"anthropic-beta": "token-counting-2024-11-01"}
+        mock_server,
+        "/v1/messages/count_tokens?beta=true",
+        body,
+        {"anthropic-beta": "token-counting-2024-11-01"},
     )
     assert beta.status_code == 200, beta.text
     assert beta.json()["input_tokens"] > 0
@@ -205,7 +217,9 @@ HEADER_ARGS = {"betas", "workspace_id", "user_profile_id"}
 def beta_create_fields() -> list[str]:
     version = tuple(int(p) for p in anthropic.__version__.split(".")[:2])
     if version < (2, 16):
-        pytest.skip(f"the beta field walk reads SDK 2.16's types; installed anthropic is {anthropic.__version__}")
+        pytest.skip(
+            f"the beta field walk reads SDK 2.16's types; installed anthropic is {anthropic.__version__}"
+        )
     from anthropic.types.beta.message_create_params import MessageCreateParamsBase
 
     return sorted(set(typing.get_type_hints(MessageCreateParamsBase)) - BASE_FIELDS - HEADER_ARGS)
@@ -228,3 +242,63 @@ def test_beta_field_is_accepted_when_its_beta_is_named(client: anthropic.Anthrop
     assert message.type == "message" and message.content
     sent = orjson.loads(raw.http_request.content)
     assert sent[field] == value and raw.http_request.headers["anthropic-beta"] == beta
+
+
+# -- server-side message threads (beta `thread`) ---------------------------------------------------------
+
+WEATHER = {
+    "name": "get_weather",
+    "description": "Get the current weather for a city",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+THREADS = {"anthropic-beta": "message-threads-2026-08-12"}
+
+
+def test_a_thread_continues_from_the_answer_it_holds(mock_server: Server) -> None:
+    first = raw_post(
+        mock_server,
+        "/v1/messages?beta=true",
+        {
+            "model": MODEL,
+            "max_tokens": 512,
+            "system": "You report the weather.",
+            "tools": [WEATHER],
+            "tool_choice": {"type": "any"},
+            "messages": [{"role": "user", "content": "Weather in Oslo?"}],
+            "thread": {"type": "create"},
+        },
+        THREADS,
+    )
+    assert first.status_code == 200, first.text
+    call = next(b for b in first.json()["content"] if b["type"] == "tool_use")
+    # Only the new turn, no system and no tools: the thread holds them, and the tool_use this result answers.
+    result = {"type": "tool_result", "tool_use_id": call["id"], "content": "Snow, -3°C"}
+    second = raw_post(
+        mock_server,
+        "/v1/messages?beta=true",
+        {
+            "model": MODEL,
+            "max_tokens": 512,
+            "messages": [{"role": "user", "content": [result]}],
+            "thread": {"type": "continue", "previous_message_id": first.json()["id"]},
+        },
+        THREADS,
+    )
+    assert second.status_code == 200, second.text
+    assert "Snow, -3°C" in second.json()["content"][0]["text"]
+    # The held conversation counts: more input than the new turn alone.
+    assert second.json()["usage"]["input_tokens"] > first.json()["usage"]["input_tokens"]
+
+
+def test_continuing_an_unknown_thread_is_thread_not_found(mock_server: Server) -> None:
+    body = {
+        "model": MODEL,
+        "max_tokens": 64,
+        "messages": [{"role": "user", "content": "and then?"}],
+        "thread": {"type": "continue", "previous_message_id": "msg_01NoSuchMessageHere000000"},
+    }
+    response = raw_post(mock_server, "/v1/messages?beta=true", body, THREADS)
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["type"] == "not_found_error" and error["details"] == {"error_code": "thread_not_found"}
+    assert error["message"].startswith("mockclaude: ") and response.headers["x-mockclaude-error"] == "true"
