@@ -9,7 +9,7 @@ PORT   ?= 4010
 
 TEST_MYPY_FLAGS := $(addprefix --disable-error-code ,call-overload list-item union-attr index operator arg-type typeddict-item dict-item)
 
-.PHONY: help install mock record verify ts-sdk test contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
+.PHONY: help install mock record verify ts-sdk claude-code test drift-newest contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,8 +61,44 @@ ts-sdk:  ## install the TypeScript SDK ($(TS_SDK)) into TS_SDK_DIR for its smoke
 $(TS_SDK_DIR)/.attempted:
 	@$(MAKE) --no-print-directory ts-sdk
 
-test: $(VENV)/.installed $(OLD_VENV)/.installed $(TS_SDK_DIR)/.attempted  ## run the whole test suite
-	OLD_SDK_PYTHON=$(OLD_VENV)/bin/python MOCKCLAUDE_TS_SDK_DIR=$(TS_SDK_DIR) $(PY) -m pytest
+# The Claude Code CLI for tests/clients/test_claude_code.py, pinned, from npm, into a cache outside the repo,
+# exactly like the TypeScript SDK: tried once by `make test` (never fails it; without npm or the registry the
+# tests are skipped with the reason); `make claude-code` tries again. Its postinstall (`node install.cjs`)
+# puts the native binary in place; where npm skipped it (e.g. --ignore-scripts in an npmrc) it is run here.
+CLAUDE_CODE     ?= @anthropic-ai/claude-code@2.1.332
+CLAUDE_CODE_DIR ?= $(HOME)/.cache/mockclaude/claude-code
+
+claude-code:  ## install the Claude Code CLI ($(CLAUDE_CODE)) into CLAUDE_CODE_DIR for its tests
+	@mkdir -p $(CLAUDE_CODE_DIR)
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --save-exact --silent --no-audit --no-fund --fetch-retries=1 --prefix $(CLAUDE_CODE_DIR) '$(CLAUDE_CODE)' \
+	    || echo "claude-code: npm install failed; the Claude Code tests will be skipped"; \
+	  pkg=$(CLAUDE_CODE_DIR)/node_modules/@anthropic-ai/claude-code; \
+	  if [ -f $$pkg/install.cjs ] && ! $(CLAUDE_CODE_DIR)/node_modules/.bin/claude --version >/dev/null 2>&1; then \
+	    (cd $$pkg && node install.cjs) || echo "claude-code: its postinstall failed; the Claude Code tests will be skipped"; \
+	  fi; \
+	else echo "claude-code: npm not found; the Claude Code tests will be skipped"; fi
+	@touch $(CLAUDE_CODE_DIR)/.attempted
+
+$(CLAUDE_CODE_DIR)/.attempted:
+	@$(MAKE) --no-print-directory claude-code
+
+test: $(VENV)/.installed $(OLD_VENV)/.installed $(TS_SDK_DIR)/.attempted $(CLAUDE_CODE_DIR)/.attempted  ## run the whole test suite
+	OLD_SDK_PYTHON=$(OLD_VENV)/bin/python MOCKCLAUDE_TS_SDK_DIR=$(TS_SDK_DIR) MOCKCLAUDE_CLAUDE_CODE_DIR=$(CLAUDE_CODE_DIR) $(PY) -m pytest
+
+# A maintainer's report: the newest `anthropic` from PyPI, in a scratch venv outside the repo, against the spec
+# and the model catalog (new fields, enum values, union variants, models). Needs PyPI; never fails (a report,
+# not a test); not part of `make test`. See docs/how-to/new-sdk-release.md.
+DRIFT_DIR ?= $(HOME)/.cache/mockclaude/drift-newest
+DRIFT_SDK ?= anthropic
+
+drift-newest:  ## report what the newest anthropic SDK on PyPI adds against the spec and the catalog (needs PyPI)
+	@mkdir -p $(dir $(DRIFT_DIR))
+	@test -x $(DRIFT_DIR)/bin/python || $(PYTHON) -m venv $(DRIFT_DIR) || echo "drift-newest: could not create $(DRIFT_DIR)"
+	@$(DRIFT_DIR)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade '$(DRIFT_SDK)' pyyaml referencing pytest \
+	  || echo "drift-newest: could not install the newest $(DRIFT_SDK) from PyPI; reporting with what $(DRIFT_DIR) has"
+	@PYTHONPATH=$(CURDIR) $(DRIFT_DIR)/bin/python -m tests.spec.drift_newest $(ARGS) \
+	  || echo "drift-newest: the report did not run (see above); this target never fails"
 
 # Contract tests (tests/contract, tests/scenarios). `make test` runs the fast profile in-process; these run the
 # thorough one over HTTP against URL (default: a mock started here) and write reports/contract-junit.xml and

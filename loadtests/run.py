@@ -29,6 +29,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -47,13 +48,19 @@ def free_port() -> int:
 
 
 def wait_ready(base_url: str, proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
-    request = urllib.request.Request(base_url + "/v1/models", headers={"anthropic-version": "2023-06-01"})
+    headers = {"anthropic-version": "2023-06-01", "x-api-key": "sk-ant-load"}
+    request = urllib.request.Request(base_url + "/v1/models", headers=headers)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"the mock exited early (code {proc.returncode})")
-        with contextlib.suppress(OSError), urllib.request.urlopen(request, timeout=1):
-            return
+        try:
+            with urllib.request.urlopen(request, timeout=1):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers (a 401 if --mock-args narrowed the keys): ready
+        except OSError:
+            pass
         time.sleep(0.1)
     raise SystemExit(f"the mock did not answer within {timeout_s:.0f} s")
 

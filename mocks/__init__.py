@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from mockclaude.config import (
+        AuthMode,
         MockConfig,
         RecordMode,
         ReplayTiming,
@@ -51,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "MockApp": "mockclaude.server.app",
     "create_app": "mockclaude.server.app",
     # Configuration
+    "AuthMode": "mockclaude.config",
     "MockConfig": "mockclaude.config",
     "RecordMode": "mockclaude.config",
     "ReplayTiming": "mockclaude.config",
@@ -79,6 +81,7 @@ __all__ = [  # noqa: RUF022
     "MockApp",
     "create_app",
     # Configuration
+    "AuthMode",
     "MockConfig",
     "RecordMode",
     "ReplayTiming",

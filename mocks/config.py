@@ -40,6 +40,13 @@ class ValidationMode(StrEnum):
     PERMISSIVE = "permissive"  # the spec's schemas only; any model name is answered
 
 
+class AuthMode(StrEnum):
+    """Whether a request to ``/v1/*`` must carry an API key, as the API requires."""
+
+    ON = "on"  # no key: 401 authentication_error, like the API; any non-empty key (or one of --api-key)
+    OFF = "off"  # no key needed (for people who want none); a key that is sent is still checked
+
+
 class RecordMode(StrEnum):
     """Record mode, with VCR's names and meanings (plus ``off``, the default: no upstream at all)."""
 
@@ -167,10 +174,14 @@ class MockConfig:
     api_keys: tuple[str, ...] = field(
         default=(),
         metadata=_opt(
-            "accept only this key (repeatable); by default any key, or none, is accepted",
+            "accept only this key (repeatable); by default any non-empty key is accepted",
             flag="--api-key",
             repeatable=True,
         ),
+    )
+    auth: AuthMode = field(
+        default=AuthMode.ON,
+        metadata=_opt("on: a request without an API key gets the API's 401; off: no key needed"),
     )
     batch_processing_s: float = field(default=3.0, metadata=_opt("seconds a message batch takes to end"))
     max_body_bytes: int = field(
@@ -253,6 +264,7 @@ class MockConfig:
         # Enum-valued options accept their string values (from flags, env vars and tests); "" is record mode off.
         object.__setattr__(self, "validation", _enum("validation", ValidationMode, self.validation))
         object.__setattr__(self, "record_mode", _enum("record_mode", RecordMode, self.record_mode))
+        object.__setattr__(self, "auth", _enum("auth", AuthMode, self.auth))
         object.__setattr__(self, "replay_timing", _enum("replay_timing", ReplayTiming, self.replay_timing))
         if not self.speed > 0:
             raise ConfigError(f"speed: {self.speed!r} must be a number greater than 0")

@@ -19,6 +19,7 @@ PUBLIC_API = [
     "add_mockclaude",
     "AdminError",
     "ApiError",
+    "AuthMode",
     "ConfigError",
     "create_app",
     "FaultSyntaxError",

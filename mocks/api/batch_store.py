@@ -65,6 +65,7 @@ class BatchStore:
         self._processing_s = processing_s
         self._clock = clock
         self._batches: dict[str, Batch] = {}
+        self._deleted: set[str] = set()  # ids deleted here: 404 even in permissive mode
 
     def create(
         self, batch_id: str, requests: list[tuple[str, dict[str, Any]]], pre_errors: dict[int, dict[str, Any]]
@@ -84,10 +85,23 @@ class BatchStore:
             batch.cancel_at = self._clock()
 
     def delete(self, batch: Batch) -> None:
-        del self._batches[batch.id]
+        if self._batches.pop(batch.id, None) is not None:
+            self._deleted.add(batch.id)
+
+    def was_deleted(self, batch_id: str) -> bool:
+        return batch_id in self._deleted
+
+    def placeholder(self, batch_id: str, params: dict[str, Any]) -> Batch:
+        """A batch for an id never seen here (permissive mode): ended, one request (``params``) that
+        succeeds; not kept, so every call answers the same shape."""
+        now = self._clock()
+        return Batch(
+            batch_id, now - self._processing_s, [("placeholder-request", params)], {}, self._processing_s
+        )
 
     def clear(self) -> None:
         self._batches.clear()
+        self._deleted.clear()
 
     def is_ended(self, batch: Batch) -> bool:
         return batch.status(self._clock()) == "ended"

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from mockclaude.api.batch_store import Batch, BatchStore
-from mockclaude.api.pagination import paginate, parse_limit
+from mockclaude.api.pagination import paginate, parse_limit, permissive_cursors
+from mockclaude.config import ValidationMode
 from mockclaude.errors import ApiError, invalid, not_found
 from mockclaude.pipeline import semantic as rules_semantic
 from mockclaude.pipeline.stages import Pipeline
@@ -47,6 +48,15 @@ class BatchRoutes:
             if item["custom_id"] in seen:
                 raise invalid(f"requests.{i}.custom_id: Duplicate custom_id '{item['custom_id']}' in batch")
             seen.add(item["custom_id"])
+        if p.config.validation is ValidationMode.STRICT:
+            # What the batch's anthropic-version removed makes that request an errored result.
+            version = request.headers.get("anthropic-version", "")
+            for i, item in enumerate(body["requests"]):
+                if i not in pre_errors:
+                    try:
+                        rules_semantic.check_version(item["params"], version)
+                    except ApiError as error:
+                        pre_errors[i] = self._errored(error)
         batch = self.store.create(
             p.ids.new("msgbatch"), [(r["custom_id"], r["params"]) for r in body["requests"]], pre_errors
         )
@@ -78,19 +88,35 @@ class BatchRoutes:
         return {"type": "succeeded", "message": message}
 
     def _batch(self, params: dict[str, str]) -> Batch:
-        batch = self.store.get(params["batch_id"])
-        if batch is None:
-            raise not_found(f"message_batch: {params['batch_id']}")
-        return batch
+        """The batch named in the path; in permissive mode an id never seen here is a placeholder batch
+        (a schema mock answers any id), while a deleted one stays a 404 as in strict mode."""
+        batch_id = params["batch_id"]
+        batch = self.store.get(batch_id)
+        if batch is not None:
+            return batch
+        if self.pipeline.config.validation is ValidationMode.PERMISSIVE and not self.store.was_deleted(
+            batch_id
+        ):
+            return self.store.placeholder(batch_id, self._placeholder_params())
+        raise not_found(f"message_batch: {batch_id}")
+
+    def _placeholder_params(self) -> dict[str, Any]:
+        catalog = self.pipeline.catalog
+        model = next((m.id for m in catalog.models if catalog.usable(m.id) is not None), catalog.models[0].id)
+        return {"model": model, "max_tokens": 64, "messages": [{"role": "user", "content": "Hello"}]}
 
     def list(self, request: Request, params: dict[str, str]) -> Reply:
+        batches = self.store.newest_first()
+        after_id, before_id = request.query_one("after_id"), request.query_one("before_id")
+        if self.pipeline.config.validation is ValidationMode.PERMISSIVE:
+            after_id, before_id = permissive_cursors(after_id, before_id, [b.id for b in batches])
         page = paginate(
-            self.store.newest_first(),
+            batches,
             lambda b: b.id,
             lambda b: self.store.render(b, request.base_url),
             parse_limit(request.query_one("limit")),
-            request.query_one("after_id"),
-            request.query_one("before_id"),
+            after_id,
+            before_id,
         )
         return JsonReply(payload=page)
 

@@ -4,16 +4,98 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from functools import partial
+from typing import Any
 
 from mockclaude.api.memo import AnswerMemo, Stored
 from mockclaude.pipeline import semantic as rules_semantic
 from mockclaude.pipeline.stages import Pipeline
 from mockclaude.protocol.tokens import input_tokens
-from mockclaude.sources.base import Exchange
+from mockclaude.sources.base import Answer, Exchange, MessageAnswer, RecordedStream
 from mockclaude.sources.reloading import ContentWatcher
 from mockclaude.wire.reply import JsonReply, Reply
 from mockclaude.wire.request import Request
+
+
+def names_betas(request: Request) -> bool:
+    """A beta request, as the API tells them apart: an ``anthropic-beta`` header naming any beta, or
+    ``?beta=true`` (the SDKs' beta clients always send it). Such a request is validated against the beta
+    schema, which takes every beta field whichever betas are named (what the API does with a beta field
+    whose beta is not named is not known: the SDK sends none of them itself). Unknown beta names are
+    accepted and ignored."""
+    return bool(request.headers.get("anthropic-beta", "").strip(" ,")) or request.query_one("beta") == "true"
+
+
+CREATE_SCHEMAS = {False: "MessageCreateParams", True: "BetaMessageCreateParams"}
+COUNT_SCHEMAS = {False: "MessageCountTokensParams", True: "BetaMessageCountTokensParams"}
+
+
+class ThreadNotFound(Exception):
+    def __init__(self, message_id: str) -> None:
+        super().__init__(message_id)
+        self.message_id = message_id
+
+    def reply(self, request_id: str) -> JsonReply:
+        """The API's text and status for this are not known: ours, marked, with the ``error_code`` the SDKs'
+        tool runners read (``thread_not_found``: they replay the whole history under a new thread)."""
+        message = f"mockclaude: thread: no message {self.message_id} to continue from (threads live in this mock's memory)"
+        envelope = {
+            "type": "error",
+            "error": {
+                "type": "not_found_error",
+                "message": message,
+                "details": {"error_code": "thread_not_found"},
+            },
+            "request_id": request_id,
+        }
+        return JsonReply(status=404, payload=envelope, headers=(("x-mockclaude-error", "true"),))
+
+
+class Threads:
+    """Server-side message threads (beta ``thread``): each answer of a threaded request keeps its
+    conversation (``system``, ``tools``, the messages and the answer itself) under the answer's id, so that
+    ``{"type": "continue", "previous_message_id": id}`` needs to send only the new turn, as with the API.
+    Bounded: the oldest threads are forgotten first (a continue then gets ``thread_not_found``)."""
+
+    HELD_FIELDS = ("system", "tools")  # what a continue leaves out (the SDKs' create-only fields)
+
+    def __init__(self, size: int = 1000) -> None:
+        self.size = size
+        self._held: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def expand(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The whole conversation a ``continue`` stands for (the body itself otherwise)."""
+        thread = body.get("thread")
+        if not isinstance(thread, dict) or thread.get("type") != "continue":
+            return body
+        held = self._held.get(str(thread.get("previous_message_id")))
+        if held is None:
+            raise ThreadNotFound(str(thread.get("previous_message_id")))
+        expanded = {k: v for k, v in held.items() if k != "messages" and k not in body}
+        return {**body, **expanded, "messages": [*held["messages"], *(body.get("messages") or [])]}
+
+    def forget(self) -> None:
+        self._held.clear()
+
+    def hold(self, body: dict[str, Any], answer: Answer) -> None:
+        if not body.get("thread"):
+            return
+        if isinstance(answer, MessageAnswer):
+            message = answer.message
+        elif isinstance(answer, RecordedStream):
+            message = answer.message()
+        else:
+            return
+        if not message.get("id"):
+            return
+        held = {k: body[k] for k in self.HELD_FIELDS if k in body}
+        reply = {"role": "assistant", "content": message.get("content") or []}
+        held["messages"] = [*(body.get("messages") or []), reply]
+        self._held[str(message["id"])] = held
+        self._held.move_to_end(str(message["id"]))
+        while len(self._held) > self.size:
+            self._held.popitem(last=False)
 
 
 class MessageRoutes:
@@ -21,6 +103,7 @@ class MessageRoutes:
         self.pipeline = pipeline
         self.watcher = watcher
         self.memo = AnswerMemo(pipeline.config.answer_cache_size)
+        self.threads = Threads()
         watcher.on_reload.append(self.forget)
         # The route's own stages, bound once (no allocation per request on the memo-hit path).
         self._checked_create = self._create
@@ -33,11 +116,18 @@ class MessageRoutes:
         p = self.pipeline
         if time.monotonic() >= self.watcher.next_check:
             self.watcher.reload_if_changed()
-        memo_key = self.memo.key(request, p.rules.header_names)
+        beta = names_betas(request)
+        # The same body may be valid as a beta request and not as a stable one: the key tells them apart.
+        memo_key = (b"b" if beta else b"s") + self.memo.key(request, p.rules.header_names)
         stored = self.memo.get(memo_key)
         if stored is None:
             body = p.parse(request)
-            p.validate("MessageCreateParams", body)
+            p.validate(CREATE_SCHEMAS[beta], body)
+            if beta:
+                try:
+                    body = self.threads.expand(body)
+                except ThreadNotFound as missing:
+                    return missing.reply(request.request_id)
             model = p.model(body)
             p.check_rules(body, model, rules_semantic.CREATE_RULES)
             admission = p.admit(request, body, model)
@@ -54,6 +144,7 @@ class MessageRoutes:
                 self.memo.keep(memo_key, stored)
         else:
             admission = p.admit(request, stored.body, stored.model)
+        self.threads.hold(stored.body, stored.answer)
         reply = p.encode(stored.body, stored.model, stored.answer, request.request_id, stored.encoded)
         reply.model, reply.origin = stored.model.id, stored.answer.origin
         if p.rules.rules and not stored.answer.origin.startswith("recording:"):
@@ -65,6 +156,7 @@ class MessageRoutes:
 
     def forget(self) -> None:
         self.memo.forget()
+        self.threads.forget()
 
     def count_tokens(self, request: Request, params: dict[str, str]) -> Reply:
         return self.pipeline.run(request, self._checked_count)
@@ -72,7 +164,7 @@ class MessageRoutes:
     def _count_tokens(self, request: Request) -> Reply:
         p = self.pipeline
         body = p.parse(request)
-        p.validate("MessageCountTokensParams", body)
+        p.validate(COUNT_SCHEMAS[names_betas(request)], body)
         recording = p.recordings.find(request.method, request.path, body)
         if recording is not None:
             return JsonReply(status=recording.status, payload=recording.body)

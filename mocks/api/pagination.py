@@ -60,3 +60,16 @@ def paginate(
         "first_id": id_of(window[0]) if window else None,
         "last_id": id_of(window[-1]) if window else None,
     }
+
+
+def permissive_cursors(
+    after_id: str | None, before_id: str | None, ids: Sequence[str]
+) -> tuple[str | None, str | None]:
+    """The cursors a schema mock honours (``--validation permissive``): both together are schema-valid,
+    so ``after_id`` is used; a cursor that names no object reads as none (the first page)."""
+    if after_id is not None and before_id is not None:
+        before_id = None
+    return (
+        after_id if after_id in ids else None,
+        before_id if before_id in ids else None,
+    )

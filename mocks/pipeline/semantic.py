@@ -205,6 +205,58 @@ CREATE_RULES: tuple[Rule, ...] = (
 COUNT_RULES: tuple[Rule, ...] = (non_empty_content, tool_pairing, cache_breakpoints, context_window)
 
 
+# -- version rules: what an ``anthropic-version`` removed (facts §8.2) -------------------------------------
+
+SAMPLING_FIELDS = ("temperature", "top_p", "top_k")
+# Bytes a body must contain for a 2026-10-21 rule to apply: bodies without any are not parsed for them.
+VERSION_MARKERS = (*(f'"{name}"'.encode() for name in SAMPLING_FIELDS), b'"document"', b'"citations"')
+
+
+def removed_in_2026_10_21(body: dict[str, Any]) -> ApiError | None:
+    """Under ``anthropic-version: 2026-10-21`` the API refuses the sampling parameters (even at their
+    defaults), a ``document`` block directly in an assistant message, and non-empty ``citations`` on a
+    user text block (facts §8.2, the API's migration page). Under ``2023-06-01`` all are accepted."""
+    for name in SAMPLING_FIELDS:
+        if name in body:
+            # ⚠ the text is from third-party reports of the live 400 (facts §8.2), not an official page.
+            return invalid(f"{name}: Extra inputs are not permitted")
+    messages = body.get("messages")
+    for i, message in enumerate(messages if isinstance(messages, list) else ()):
+        if not isinstance(message, dict):
+            continue
+        role, content = message.get("role"), message.get("content")
+        for k, block in enumerate(content if isinstance(content, list) else ()):
+            if not isinstance(block, dict):
+                continue
+            if role == "assistant" and block.get("type") == "document":
+                # ⚠ not verified: the migration page names the refusal, not its text; written in the API's style.
+                return invalid(
+                    f"messages.{i}.content.{k}: `document` blocks are not permitted in `assistant` messages"
+                )
+            if role == "user" and block.get("type") == "text" and block.get("citations"):
+                # ⚠ not verified, as above.
+                return invalid(
+                    f"messages.{i}.content.{k}.citations: citations are not permitted on `text` blocks "
+                    "in `user` messages"
+                )
+    return None
+
+
+VERSION_RULES: dict[str, Callable[[dict[str, Any]], ApiError | None]] = {
+    "2026-10-21": removed_in_2026_10_21,
+}
+
+
+def check_version(body: Any, version: str) -> None:
+    """Raise the API's 400 for what ``version`` removed (nothing for versions without rules, or a body
+    that is not an object: the schema judges that)."""
+    rule = VERSION_RULES.get(version)
+    if rule is not None and isinstance(body, dict):
+        error = rule(body)
+        if error is not None:
+            raise error
+
+
 def check(body: dict[str, Any], model: ModelSpec, rules: tuple[Rule, ...]) -> None:
     for rule in rules:
         error = rule(body, model)

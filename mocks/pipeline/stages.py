@@ -118,9 +118,11 @@ class Pipeline:
         """A Messages request: the upstream's relay when it answers this request (record mode), else
         ``checked(request)``, the route's own stages (validate, model, rules, limits, sources, encode)."""
         if self.upstream is None:
+            self.check_version(request)
             return checked(request)
         body = self.parse(request)
         if self.replays_first and self.recordings.find(request.method, request.path, body) is not None:
+            self.check_version(request)
             return checked(request)
         answer: UpstreamAnswer = self.upstream.answer(request, body)
         return RelayReply(relay=answer.relay, upstream=answer.upstream)
@@ -131,6 +133,17 @@ class Pipeline:
             return orjson.loads(request.body)
         except orjson.JSONDecodeError as exc:
             raise invalid(f"The request body is not valid JSON: {exc}") from None
+
+    def check_version(self, request: Request) -> None:
+        """What the request's ``anthropic-version`` removed gets the API's 400 (strict mode; before the
+        answer memo, whose key is the body alone). Bodies with none of the fields involved are not parsed."""
+        if self.config.validation is not ValidationMode.STRICT:
+            return
+        version = request.headers.get("anthropic-version", "")
+        if version in rules_semantic.VERSION_RULES and any(
+            marker in request.body for marker in rules_semantic.VERSION_MARKERS
+        ):
+            rules_semantic.check_version(self.parse(request), version)
 
     def validate(self, schema: str, body: Any) -> None:
         message = self.contract.validators[schema].error(body)

@@ -2,15 +2,27 @@
 
 Loaded from ``data/models.yaml``. The same file feeds the models endpoints, validation
 (max_tokens caps, feature flags), synthesis (min cacheable length), pacing and cost figures.
+Every row names the sources of its figures (``sources:``); docs/reference/models.md explains the file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from mockclaude.files import load_yaml
+
+ThinkingMode = Literal["extended", "adaptive", "always", "none"]
+"""How a model thinks: ``extended`` takes ``thinking: {type: enabled}`` and adaptive; ``adaptive`` refuses
+``enabled``; ``always`` is adaptive and always on (refuses ``disabled``); ``none`` does not think."""
+THINKING_MODES: tuple[str, ...] = get_args(ThinkingMode)
+_THINKING_FEATURES = {
+    "extended": {"thinking_enabled": True, "always_thinks": False},
+    "adaptive": {"thinking_enabled": False, "always_thinks": False},
+    "always": {"thinking_enabled": False, "always_thinks": True},
+    "none": {"thinking_enabled": False, "always_thinks": False},
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,9 @@ class ModelSpec:
     deprecated_at: str | None = None
     retires_at: str | None = None
     features: dict[str, bool] = field(default_factory=dict)
+    thinking: str = "adaptive"
+    batch_max_tokens: int | None = None  # the Batch API's cap, where it differs from max_tokens (data only)
+    sources: str = ""  # where the row's figures come from (see the file's header)
 
     def feature(self, name: str) -> bool:
         return bool(self.features.get(name, False))
@@ -108,9 +123,9 @@ class ModelSpec:
                     "web_search": {"supported": True},
                 },
                 "thinking": {
-                    "supported": True,
+                    "supported": self.thinking != "none",
                     "types": {
-                        "adaptive": {"supported": True},
+                        "adaptive": {"supported": self.thinking != "none"},
                         "between_tools": {"supported": False},
                         "disabled": {"supported": not self.feature("always_thinks")},
                         "enabled": {"supported": thinking},
@@ -123,10 +138,13 @@ class ModelSpec:
 class ModelCatalog:
     """Models by id and alias, in the API's list order (most recently released first)."""
 
-    def __init__(self, models: list[ModelSpec], profiles: dict[str, LatencyProfile], as_of: str) -> None:
+    def __init__(
+        self, models: list[ModelSpec], profiles: dict[str, LatencyProfile], as_of: str, sdk_version: str = ""
+    ) -> None:
         self.models = sorted(models, key=lambda m: m.created_at, reverse=True)
         self.profiles = profiles
         self.as_of = as_of
+        self.sdk_version = sdk_version
         self._by_name: dict[str, ModelSpec] = {}
         for m in self.models:
             for name in (m.id, *m.aliases):
@@ -149,16 +167,31 @@ class ModelCatalog:
         models = []
         for entry in raw["models"]:
             entry = dict(entry)
+            where = f"{path}: model {entry.get('id')!r}"
             profile_name = entry.pop("profile")
             if profile_name not in profiles:
-                raise ValueError(f"{path}: model {entry['id']}: unknown profile {profile_name!r}")
+                raise ValueError(f"{where}: unknown profile {profile_name!r}")
+            thinking = entry.pop("thinking", None)
+            if thinking not in THINKING_MODES:
+                raise ValueError(
+                    f"{where}: thinking must be one of {', '.join(THINKING_MODES)}, got {thinking!r}"
+                )
+            features = dict(entry.pop("features", {}) or {})
+            clash = sorted(set(features) & set(_THINKING_FEATURES[thinking]))
+            if clash:
+                raise ValueError(
+                    f"{where}: {', '.join(clash)} come(s) from `thinking: {thinking}`; remove them"
+                )
+            if not str(entry.get("sources") or "").strip():
+                raise ValueError(f"{where}: `sources:` is missing (name where each figure comes from)")
             models.append(
                 ModelSpec(
                     profile=profiles[profile_name],
                     price=Price(**entry.pop("price")),
                     aliases=tuple(entry.pop("aliases", ()) or ()),
-                    features=dict(entry.pop("features", {}) or {}),
+                    features={**features, **_THINKING_FEATURES[thinking]},
+                    thinking=thinking,
                     **entry,
                 )
             )
-        return cls(models, profiles, str(raw.get("as_of", "")))
+        return cls(models, profiles, str(raw.get("as_of", "")), str(raw.get("sdk_version", "")))

@@ -229,6 +229,10 @@ class Contract:
         "MessageCountTokensParams",
         "MessageBatchCreateParams",
         "MessageBatchRequest",
+        # A request that names betas (``anthropic-beta`` or ``?beta=true``) is checked against these
+        # (generated from the SDK's beta types by openapi/tools/beta_schemas.py).
+        "BetaMessageCreateParams",
+        "BetaMessageCountTokensParams",
     )
 
     def __init__(self, path: Path, cache_dir: Path | None = None) -> None:

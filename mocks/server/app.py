@@ -18,7 +18,7 @@ import orjson
 from mockclaude.api.batches import BatchRoutes
 from mockclaude.api.messages import MessageRoutes
 from mockclaude.api.models import ModelRoutes
-from mockclaude.config import MockConfig
+from mockclaude.config import AuthMode, MockConfig, ValidationMode
 from mockclaude.errors import ApiError, invalid, not_found
 from mockclaude.pipeline.faults import Fault, FaultBook
 from mockclaude.pipeline.faults import load_rules as load_fault_rules
@@ -56,7 +56,7 @@ class MockApp:
         self.watcher = ContentWatcher(config, self.pipeline.recordings, self.pipeline.rules)
         self.messages = MessageRoutes(self.pipeline, self.watcher)
         self.batches = BatchRoutes(self.pipeline, self.stats.observe_batch_result)
-        self.models = ModelRoutes(catalog)
+        self.models = ModelRoutes(catalog, permissive=config.validation is ValidationMode.PERMISSIVE)
         self.admin = AdminRoutes(self)
         self.versions = _header_enum(contract.document, "anthropic-version")
         batch_path = r"/v1/messages/batches/(?P<batch_id>[^/]+)"
@@ -222,17 +222,21 @@ class MockApp:
         raise ApiError(404, "Not Found", invented=mine) if mine else not_found("Not Found")
 
     def _check_headers(self, request: Request) -> None:
+        """Key, then version, as the API checks them (facts §1.2, §8.2): the key is ``x-api-key`` or
+        ``Authorization: Bearer``; when both are sent, ``x-api-key`` wins. No key is the API's 401 unless
+        ``--auth off``; a key sent outside ``--api-key`` (when given) is its other 401, in either mode."""
         headers = request.headers
-        key = headers.get("x-api-key")
-        auth = headers.get("authorization", "")
-        if key is None and auth.lower().startswith("bearer "):
-            key = auth[7:].strip()
-        request.api_key = key or ""
-        if self.config.api_keys:
-            if not key:
+        key = headers.get("x-api-key") or ""
+        if not key:
+            auth = headers.get("authorization", "")
+            if auth[:7].lower() == "bearer ":
+                key = auth[7:].strip()
+        request.api_key = key
+        if not key:
+            if self.config.auth is AuthMode.ON:
                 raise ApiError(401, "x-api-key header is required")
-            if key not in self.config.api_keys:
-                raise ApiError(401, "invalid x-api-key")
+        elif self.config.api_keys and key not in self.config.api_keys:
+            raise ApiError(401, "invalid x-api-key")
         version = headers.get("anthropic-version")
         if version is None:
             raise invalid("anthropic-version: header is required")

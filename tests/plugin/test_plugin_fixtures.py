@@ -30,7 +30,8 @@ def test_live_server_is_what_anthropic_base_url_points_at(mockclaude_server: Any
     message = client.messages.create(**ask("Hello"))
     assert message.content[0].text
     answer = httpx2.get(
-        mockclaude_server.base_url + "/v1/models", headers={"anthropic-version": "2023-06-01"}
+        mockclaude_server.base_url + "/v1/models",
+        headers={"anthropic-version": "2023-06-01", "x-api-key": mockclaude_server.api_key},
     )
     assert answer.status_code == 200 and answer.json()["data"]
     entry = mockclaude_server.journal.last()

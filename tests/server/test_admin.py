@@ -266,7 +266,7 @@ def test_admin_answers_loopback_only_unless_allowed_and_checks_the_token() -> No
     status, body = asyncio.run(call(closed, "/_mock/health", remote))
     assert status == 403 and "loopback clients only" in body["error"]["message"]
     assert asyncio.run(call(closed, "/_mock/health", local))[0] == 200
-    assert asyncio.run(call(closed, "/v1/models", remote, {"anthropic-version": "2023-06-01"}))[0] == 200
+    assert asyncio.run(call(closed, "/v1/models", remote, HEADERS))[0] == 200
     guarded = create_app(MockConfig(latency="instant", admin_remote=True, admin_token="t0ken"))
     status, body = asyncio.run(call(guarded, "/_mock/stats", remote))
     assert status == 401 and body["error"]["message"].startswith("mockclaude:")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from typing import Any
+from typing import Any, get_args
 
 import anthropic
 import jsonschema
@@ -346,6 +347,47 @@ def test_models_pagination_and_alias(client: anthropic.Anthropic, contract: Cont
     assert haiku.id == "claude-haiku-4-5-20251001" and haiku.max_tokens == 64000
     with pytest.raises(anthropic.NotFoundError):
         client.models.retrieve("claude-does-not-exist")
+
+
+def test_models_list_covers_the_sdk_literal(client: anthropic.Anthropic, contract: Contract) -> None:
+    """GET /v1/models (every page, parsed strictly) lists every model of the SDK's `Model` literal, newest
+    first, and no retired model; asking for `lifecycle=retired` lists the retired ones only."""
+    from anthropic.types.model import Model
+
+    literal = {v for member in get_args(Model) for v in get_args(member) if isinstance(v, str)}
+    listed = list(client.models.list(limit=7))
+    ids = {m.id for m in listed}
+    aliases = literal - ids  # e.g. `claude-haiku-4-5`: retrieving an alias answers its dated model
+    assert {client.models.retrieve(alias).id for alias in aliases} <= ids, sorted(aliases)
+    assert all(m.lifecycle != "retired" for m in listed)
+    assert [m.created_at for m in listed] == sorted((m.created_at for m in listed), reverse=True)
+    retired = list(client.models.list(lifecycle=["retired"]))
+    assert retired and {m.lifecycle for m in retired} == {"retired"}
+    assert "claude-opus-4-1-20250805" in {m.id for m in retired} and not ids & {m.id for m in retired}
+    haiku = client.models.retrieve("claude-haiku-5-5")
+    assert (haiku.max_input_tokens, haiku.max_tokens, haiku.line) == (1_000_000, 128_000, "haiku")
+    preview = client.models.retrieve("claude-mythos-preview")
+    assert preview.lifecycle == "deprecated" and preview.retires_at is not None
+
+
+@pytest.mark.parametrize("model", ["claude-opus-4-1", "claude-3-5-haiku-20241022", "claude-sonnet-4-0"])
+def test_retired_model_is_not_found(client: anthropic.Anthropic, model: str) -> None:
+    """A retired model answers 404 not_found_error, as the API does for a model it no longer serves."""
+    with pytest.raises(anthropic.NotFoundError) as nf:
+        client.messages.create(model=model, max_tokens=10, messages=[{"role": "user", "content": "x"}])
+    assert nf.value.body["error"] == {"type": "not_found_error", "message": f"model: {model}"}  # type: ignore[index]
+
+
+@pytest.mark.parametrize("model", ["claude-haiku-5-5", "claude-fable-5-2", "claude-mythos-preview"])
+def test_new_models_answer(client: anthropic.Anthropic, model: str) -> None:
+    """Models new in the catalog answer through the strict SDK, echoing their id (the SDK itself warns about
+    the deprecated one)."""
+    deprecated = model == "claude-mythos-preview"
+    with pytest.warns(DeprecationWarning, match="end-of-life") if deprecated else contextlib.nullcontext():
+        message = client.messages.create(
+            model=model, max_tokens=64, messages=[{"role": "user", "content": "Hi"}]
+        )
+    assert message.model == model and message.content and message.usage.output_tokens > 0
 
 
 def test_error_classes(client: anthropic.Anthropic) -> None:

@@ -362,7 +362,9 @@ def test_oversized_body(mock_server: Server) -> None:
 def test_unknown_path_and_wrong_method(mock_server: Server) -> None:
     missing = raw_post(mock_server, "/v1/nope", body(), check=False)
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found_error"
-    wrong = httpx2.get(mock_server.base_url + "/v1/messages", headers={"anthropic-version": "2023-06-01"})
+    wrong = httpx2.get(
+        mock_server.base_url + "/v1/messages", headers={"anthropic-version": "2023-06-01", "x-api-key": "k"}
+    )
     assert wrong.status_code == 405 and wrong.json()["error"]["type"] == "invalid_request_error"
     assert raw_post(mock_server, "/v1/messages", body()).status_code == 200
 
@@ -399,7 +401,9 @@ def test_batch_request_without_params_is_a_400(mock_server: Server) -> None:
 
 def test_wrong_method_is_405_with_allow(mock_server: Server) -> None:
     r = httpx2.request(
-        "PUT", mock_server.base_url + "/v1/messages", headers={"anthropic-version": "2023-06-01"}
+        "PUT",
+        mock_server.base_url + "/v1/messages",
+        headers={"anthropic-version": "2023-06-01", "x-api-key": "k"},
     )
     assert r.status_code == 405 and r.headers["allow"] == "POST"
     assert r.json()["error"]["type"] == "invalid_request_error"

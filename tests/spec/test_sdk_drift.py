@@ -1,4 +1,6 @@
-"""Drift between the OpenAPI spec and the installed Anthropic Python SDK (the newest release, 2.13.0).
+"""Drift between the OpenAPI spec and the installed Anthropic Python SDK (the pinned newest release, 2.16.0).
+
+`make drift-newest` runs the same comparison against whatever release PyPI has now, as a report.
 
 SDK types and spec schemas are walked structurally and in parallel (see `drift_engine` for exactly what is
 compared). One test per root, so a failure names the root; each failure lists every mismatch of that root,

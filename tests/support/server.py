@@ -20,6 +20,10 @@ REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "openapi" / "anthropic.yaml"
 
 
+# The start-up probe: a key, so it is a 200 whatever --api-key or --auth say (keys it names are "sk-ant-test").
+PROBE_HEADERS = {"anthropic-version": "2023-06-01", "x-api-key": "sk-ant-test"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -53,7 +57,7 @@ def start_server(tmp: Path, *args: str, command: str = "serve") -> Server:
         if process.poll() is not None:
             raise RuntimeError(f"mock server exited early:\n{log.read_text()}")
         try:
-            httpx2.get(base_url + "/v1/models", headers={"anthropic-version": "2023-06-01"}, timeout=0.5)
+            httpx2.get(base_url + "/v1/models", headers=PROBE_HEADERS, timeout=0.5)
             return Server(base_url, process, log)
         except httpx2.TransportError:
             time.sleep(0.05)

@@ -11,6 +11,7 @@ import pytest
 
 from mockclaude import cli
 from mockclaude.config import (
+    AuthMode,
     ConfigError,
     MockConfig,
     RecordMode,
@@ -158,7 +159,7 @@ def test_every_flag_reaches_the_config() -> None:
     argv += ["--record-mode", "none", "--upstream", "http://127.0.0.1:9", "--redact", "email"]
     argv += ["--replay-timing", "profile", "--access-log", "--fault", "529", "--fault", "drop_after=2"]
     argv += ["--faults", "f.yaml", "--rate-limits", "tier2", "--journal-size", "5", "--admin-remote"]
-    argv += ["--admin-token", "t"]
+    argv += ["--admin-token", "t", "--auth", "off"]
     config = load_config(cli._overrides(cli._parser().parse_args(argv)), env={})
     assert config == MockConfig(
         host="0.0.0.0",
@@ -188,6 +189,7 @@ def test_every_flag_reaches_the_config() -> None:
         journal_size=5,
         admin_remote=True,
         admin_token="t",
+        auth=AuthMode.OFF,
     )
     assert {f.name for f in fields(MockConfig) if getattr(config, f.name) == f.default} == set()
 

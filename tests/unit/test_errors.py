@@ -124,7 +124,11 @@ def test_a_fault_text_brought_by_a_request_is_the_same_marked_400(server: Server
     assert armed.json()["error"]["type"] == "invalid_request_error"
     assert armed.json()["error"]["message"].startswith(expected), armed.text
     hello = {"model": "claude-haiku-4-5", "max_tokens": 5, "messages": [{"role": "user", "content": "Hi"}]}
-    headers = {"anthropic-version": "2023-06-01", "x-mockclaude-fault": "529; seed=1"}
+    headers = {
+        "anthropic-version": "2023-06-01",
+        "x-api-key": "sk-ant-test",
+        "x-mockclaude-fault": "529; seed=1",
+    }
     sent = httpx2.post(server.base_url + "/v1/messages", json=hello, headers=headers)
     assert sent.status_code == 400 and sent.headers["x-mockclaude-error"] == "true"
     assert sent.json()["error"]["message"] == (
