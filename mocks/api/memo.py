@@ -8,6 +8,7 @@ marks as not reusable are never kept. The memo is bounded in entries and in (est
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ class Stored:
     encoded: dict[str, bytes] = field(default_factory=dict)
     cost: int = 0  # estimated bytes held: the key, the parsed body, the answer and its encodings
     usage: dict[str, Any] | None = None
+    rules: Callable[[], list[dict[str, object]]] | None = None  # the rules tried, for the journal
 
 
 class AnswerMemo:

@@ -117,8 +117,11 @@ class MessageRoutes:
         if time.monotonic() >= self.watcher.next_check:
             self.watcher.reload_if_changed()
         beta = names_betas(request)
-        # The same body may be valid as a beta request and not as a stable one: the key tells them apart.
-        memo_key = (b"b" if beta else b"s") + self.memo.key(request, p.rules.header_names)
+        memo_key = self.memo.key(request, p.rules.header_names)
+        if (
+            beta
+        ):  # the same body may be valid as a beta request and not as a stable one (no copy for the rest)
+            memo_key = b"b" + memo_key
         stored = self.memo.get(memo_key)
         if stored is None:
             body = p.parse(request)
@@ -140,15 +143,18 @@ class MessageRoutes:
                     p.limiter.settle(admission, 0, 0)  # no answer: only the request itself stays counted
                 raise
             stored = Stored(body, model, answer, usage=answer.usage())
+            if p.rules.rules and not answer.origin.startswith("recording:"):
+                # Which rules were tried, for the journal: the same for every request this memo entry answers
+                # (the headers a rule looks at are part of the memo key).
+                stored.rules = partial(p.rules.explain, body, model, request.headers)
             if self.memo.keeps(request, answer):
                 self.memo.keep(memo_key, stored)
         else:
             admission = p.admit(request, stored.body, stored.model)
-        self.threads.hold(stored.body, stored.answer)
+        if beta:
+            self.threads.hold(stored.body, stored.answer)
         reply = p.encode(stored.body, stored.model, stored.answer, request.request_id, stored.encoded)
-        reply.model, reply.origin = stored.model.id, stored.answer.origin
-        if p.rules.rules and not stored.answer.origin.startswith("recording:"):
-            reply.rules = partial(p.rules.explain, stored.body, stored.model, request.headers)
+        reply.model, reply.origin, reply.rules = stored.model.id, stored.answer.origin, stored.rules
         reply.usage = stored.usage if reply.status == 200 else None
         if admission is not None:
             reply.admission, reply.headers = admission, reply.headers + admission.headers
