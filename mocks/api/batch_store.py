@@ -9,6 +9,7 @@ yet done come out ``canceled``. Results are answered by the same pipeline as ``/
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +58,9 @@ class Batch:
         return "done"
 
 
+MAX_DELETED = 100_000  # deleted ids remembered at once
+
+
 class BatchStore:
     def __init__(
         self, answer: BatchAnswer, processing_s: float, clock: Callable[[], float] = time.time
@@ -65,7 +69,9 @@ class BatchStore:
         self._processing_s = processing_s
         self._clock = clock
         self._batches: dict[str, Batch] = {}
-        self._deleted: set[str] = set()  # ids deleted here: 404 even in permissive mode
+        # Ids deleted here (placeholders too): 404 afterwards even in permissive mode. Bounded: the oldest
+        # are forgotten first.
+        self._deleted: OrderedDict[str, None] = OrderedDict()
 
     def create(
         self, batch_id: str, requests: list[tuple[str, dict[str, Any]]], pre_errors: dict[int, dict[str, Any]]
@@ -85,8 +91,11 @@ class BatchStore:
             batch.cancel_at = self._clock()
 
     def delete(self, batch: Batch) -> None:
-        if self._batches.pop(batch.id, None) is not None:
-            self._deleted.add(batch.id)
+        """Forget ``batch``; its id answers 404 from now on (a deleted placeholder too, as the API would)."""
+        self._batches.pop(batch.id, None)
+        self._deleted[batch.id] = None
+        while len(self._deleted) > MAX_DELETED:
+            self._deleted.popitem(last=False)
 
     def was_deleted(self, batch_id: str) -> bool:
         return batch_id in self._deleted

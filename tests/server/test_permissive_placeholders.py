@@ -48,22 +48,22 @@ def test_placeholder_batch_is_retrieved_cancelled_and_deleted(sdk: anthropic.Ant
     assert cancelled.id == PLACEHOLDER_BATCH and cancelled.type == "message_batch"
     deleted = sdk.messages.batches.delete(PLACEHOLDER_BATCH)
     assert deleted.id == PLACEHOLDER_BATCH and deleted.type == "message_batch_deleted"
-    # Never stored, so a placeholder is answered again after its "delete".
-    assert sdk.messages.batches.retrieve(PLACEHOLDER_BATCH).id == PLACEHOLDER_BATCH
+    # Gone once deleted, as the API promises (schemathesis' use-after-free check holds a schema mock to it too).
+    with pytest.raises(anthropic.NotFoundError):
+        sdk.messages.batches.retrieve(PLACEHOLDER_BATCH)
 
 
 def test_placeholder_batch_results_are_one_succeeded_line(
     permissive: Server, sdk: anthropic.Anthropic
 ) -> None:
-    results = list(sdk.messages.batches.results(PLACEHOLDER_BATCH))
+    batch_id = PLACEHOLDER_BATCH + "_results"
+    results = list(sdk.messages.batches.results(batch_id))
     assert len(results) == 1
     result = results[0].result
     assert result.type == "succeeded"
     assert result.message.type == "message" and result.message.content  # type: ignore[union-attr]
     # The SDK reads JSONL without validating it: check the message strictly with the SDK's own model.
-    raw = httpx2.get(
-        f"{permissive.base_url}/v1/messages/batches/{PLACEHOLDER_BATCH}/results", headers=HEADERS
-    )
+    raw = httpx2.get(f"{permissive.base_url}/v1/messages/batches/{batch_id}/results", headers=HEADERS)
     lines = raw.text.splitlines()
     assert raw.status_code == 200 and len(lines) == 1 and raw.text.endswith("\n")
     from anthropic.types.messages import MessageBatchIndividualResponse
@@ -89,6 +89,16 @@ def test_a_batch_deleted_here_stays_gone(sdk: anthropic.Anthropic) -> None:
     sdk.messages.batches.delete(created.id)
     with pytest.raises(anthropic.NotFoundError):
         sdk.messages.batches.retrieve(created.id)
+
+
+def test_a_deleted_placeholder_stays_gone(sdk: anthropic.Anthropic) -> None:
+    """A schema mock still keeps the API's promise that a deleted batch is gone (schemathesis' use-after-free
+    check found a deleted placeholder answering 200)."""
+    sdk.messages.batches.delete("msgbatch_placeholder_deleted")
+    with pytest.raises(anthropic.NotFoundError):
+        sdk.messages.batches.retrieve("msgbatch_placeholder_deleted")
+    with pytest.raises(anthropic.NotFoundError):
+        sdk.messages.batches.results("msgbatch_placeholder_deleted")
 
 
 def test_placeholder_model_is_a_plausible_model_info(sdk: anthropic.Anthropic) -> None:
