@@ -8,28 +8,16 @@ without node or that install), like ``tests/plugin/test_plugin_typescript.py``.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.plugin.test_plugin_typescript import node_modules
+from tests.support.node import run_script
 
 SCRIPT = Path(__file__).with_name("ts_tool_runner.cjs")
 
 
 def test_tool_runner_completes_a_threaded_tool_loop(mockclaude_server: Any) -> None:
-    modules = node_modules()
-    done = subprocess.run(
-        ["node", str(SCRIPT), mockclaude_server.base_url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "NODE_PATH": str(modules)},
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = json.loads(done.stdout)
+    result = run_script(SCRIPT, mockclaude_server.base_url)
     assert result["calls"] == [{"city": "Paris"}]  # the tool ran once, with the input the mock chose
     first, last = result["turns"][0], result["turns"][-1]
     assert first["stop_reason"] == "tool_use" and last["stop_reason"] == "end_turn"

@@ -8,42 +8,19 @@ with the reason.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import anthropic
-import pytest
+
+from tests.support.node import SDK_DIR, run_script
 
 SCRIPT = Path(__file__).with_name("ts_sdk_smoke.cjs")
-SDK_DIR = Path(os.environ.get("MOCKCLAUDE_TS_SDK_DIR", Path.home() / ".cache" / "mockclaude" / "ts-sdk"))
-
-
-def node_modules() -> Path:
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the TypeScript SDK smoke test needs node (>= 18)")
-    modules = SDK_DIR / "node_modules"
-    if not (modules / "@anthropic-ai" / "sdk" / "package.json").exists():
-        pytest.skip(
-            f"@anthropic-ai/sdk is not installed in {SDK_DIR}: run `make ts-sdk` (needs npm and its registry)"
-        )
-    return modules
 
 
 def test_typescript_sdk_create_and_stream(mockclaude_server: Any) -> None:
-    modules = node_modules()
-    done = subprocess.run(
-        ["node", str(SCRIPT), mockclaude_server.base_url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "NODE_PATH": str(modules)},
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = json.loads(done.stdout)
+    result = run_script(SCRIPT, mockclaude_server.base_url)
 
     created = anthropic.types.Message.model_validate(result["created"])
     assert created.content[0].text == "Hello! It's nice to meet you. How can I help you today?"  # type: ignore[union-attr]
