@@ -77,10 +77,8 @@ class BatchRoutes:
         match answer:
             case ErrorAnswer(envelope=envelope):
                 return {"type": "errored", "error": envelope}
-            case MessageAnswer(message=message):
-                pass
-            case RecordedStream():
-                message = answer.message()
+            case MessageAnswer() | RecordedStream():
+                message = answer.message
             case _:
                 raise TypeError(f"a batch cannot use {type(answer).__name__}")
         if self.on_result is not None:

@@ -81,12 +81,9 @@ class Threads:
     def hold(self, body: dict[str, Any], answer: Answer) -> None:
         if not body.get("thread"):
             return
-        if isinstance(answer, MessageAnswer):
-            message = answer.message
-        elif isinstance(answer, RecordedStream):
-            message = answer.message()
-        else:
+        if not isinstance(answer, MessageAnswer | RecordedStream):
             return
+        message = answer.message
         if not message.get("id"):
             return
         held = {k: body[k] for k in self.HELD_FIELDS if k in body}

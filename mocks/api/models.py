@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from mockclaude.api.pagination import paginate, parse_limit, permissive_cursors
 from mockclaude.errors import invalid, not_found
 from mockclaude.protocol.catalog import ModelCatalog, ModelSpec
@@ -51,5 +49,5 @@ class ModelRoutes:
             if not self.permissive:
                 raise not_found(f"model: {name}")
             # A plausible ModelInfo for any id: the newest model's facts under the name asked for.
-            model = replace(self.catalog.models[0], id=name, aliases=(), display_name=name)
+            model = self.catalog.placeholder(name)
         return JsonReply(payload=model.info())

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +155,7 @@ class Pipeline:
         if model is not None:
             return model
         if self.config.validation is ValidationMode.PERMISSIVE:
-            return replace(self.catalog.models[0], id=name, aliases=())
+            return self.catalog.placeholder(name)
         raise not_found(f"model: {name}")
 
     def check_rules(
@@ -220,10 +219,8 @@ class Pipeline:
                 return JsonReply(status=status, payload={"request_id": request_id, **envelope})
             case RecordedStream() if answer.events and self.config.replay_timing is not ReplayTiming.PROFILE:
                 return self._replay(answer, profile, streaming)
-            case RecordedStream():
-                return self._message(body, answer.message(), profile, streaming, cache)
-            case MessageAnswer(message=message):
-                return self._message(body, message, profile, streaming, cache)
+            case MessageAnswer() | RecordedStream():
+                return self._message(body, answer.message, profile, streaming, cache)
         raise TypeError(f"the pipeline cannot encode {type(answer).__name__}")
 
     def _replay(self, answer: RecordedStream, profile: LatencyProfile, streaming: bool) -> Reply:

@@ -7,7 +7,7 @@ Every row names the sources of its figures (``sources:``); docs/reference/models
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -152,6 +152,10 @@ class ModelCatalog:
 
     def get(self, name: str) -> ModelSpec | None:
         return self._by_name.get(name)
+
+    def placeholder(self, name: str) -> ModelSpec:
+        """A model of any name (permissive mode, a schema mock): the newest model's facts under ``name``."""
+        return replace(self.models[0], id=name, aliases=(), display_name=name)
 
     def usable(self, name: str) -> ModelSpec | None:
         """The model a request may use: known and not retired."""

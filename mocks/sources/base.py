@@ -10,6 +10,7 @@ client asked for, so one stored answer serves JSON and SSE alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from mockclaude.errors import ERROR_TYPES
@@ -62,12 +63,13 @@ class RecordedStream(Answer):
 
     events: tuple[RecordedEvent, ...]
 
+    @cached_property
     def message(self) -> dict[str, Any]:
-        """The Message the stream adds up to."""
+        """The Message the stream adds up to (worked out once: the answer is kept and served again)."""
         return accumulate([e.data for e in self.events])
 
     def usage(self) -> dict[str, Any] | None:
-        usage: dict[str, Any] | None = self.message().get("usage")
+        usage: dict[str, Any] | None = self.message.get("usage")
         return usage
 
 

@@ -1,7 +1,7 @@
 """The generator's clock against a mock with a fixed latency profile: TTFT and inter-token latency as
 measured through Locust must follow the profile at low concurrency: never earlier than the profile (a
 generator clock that starts late or stops early would show it), and late only by what a loaded machine adds
-(the medians within 25 %, the p99 within 2x). The precise error is a benchmark figure (``loadtests/capacity.py``).
+(the TTFT median within 25 %, the gap median within 15 ms, the p99s within 2x). The precise error is a benchmark figure (``loadtests/capacity.py``).
 
 The profile is the catalog's jitter-free ``steady`` one (300 ms to the first token, 50 tokens/s =
 20 ms per token), read from the catalog, not restated here. 15 users for 13 s give over 200
@@ -83,7 +83,7 @@ def test_ttft_and_itl_match_the_profile(run: Path) -> None:
     assert TTFT_MS - 2 <= s["ttft_ms"]["p50"] <= TTFT_MS * 1.25, s["ttft_ms"]
     assert s["ttft_ms"]["min"] >= TTFT_MS - 2, s["ttft_ms"]
     assert s["ttft_ms"]["p99"] <= TTFT_MS * 2, s["ttft_ms"]
-    assert ITL_MS - 2 <= s["itl_ms"]["p50"] <= ITL_MS * 1.25, s["itl_ms"]
+    assert ITL_MS - 2 <= s["itl_ms"]["p50"] <= ITL_MS + 15, s["itl_ms"]
     assert s["itl_ms"]["p99"] <= ITL_MS * 2, s["itl_ms"]
 
 

@@ -209,10 +209,12 @@ def test_batch_requests_follow_the_batchs_version(mock_server: Server) -> None:
             **sdk_options(mock_server), default_headers={"anthropic-version": version}
         )
         batch = client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
-        for _ in range(200):
+        for _ in range(600):
             if client.messages.batches.retrieve(batch.id).processing_status == "ended":
                 break
             time.sleep(0.05)
+        else:
+            pytest.fail(f"batch {batch.id} did not end in 30 s")
         results = {r.custom_id: r.result for r in client.messages.batches.results(batch.id)}
         outcomes[version] = {k: v.type for k, v in results.items()}
         if version == NEW:

@@ -24,7 +24,7 @@ from mockclaude.pipeline.faults import load_rules, parse_fault
 from mockclaude.pipeline.ratelimits import LimitTable
 from mockclaude.testing.admin_client import AdminError
 from mockclaude.testing.netguard import NetworkBlocked
-from tests.support.server import Server, start_server, stop_server
+from tests.support.server import Server, free_port, start_server, stop_server
 
 TREE = {
     ConfigError: ValueError,
@@ -102,8 +102,13 @@ def test_from_domain_is_the_mocks_own_400() -> None:
     ],
 )
 def test_a_bad_value_at_start_up_exits_2_with_a_configuration_error(args: list[str], message: str) -> None:
+    # Bounded: were the value ever accepted, the server would start and serve until the timeout.
+    port = str(free_port())
     ran = subprocess.run(
-        [sys.executable, "-m", "mockclaude", "serve", "--port", "9", *args], capture_output=True, text=True
+        [sys.executable, "-m", "mockclaude", "serve", "--port", port, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert ran.returncode == 2, ran.stderr
     assert ran.stderr.startswith(f"mockclaude: configuration error: {message}"), ran.stderr
