@@ -114,7 +114,7 @@ class MessageRoutes:
         if time.monotonic() >= self.watcher.next_check:
             self.watcher.reload_if_changed()
         beta = names_betas(request)
-        memo_key = self.memo.key(request, p.rules.header_names)
+        memo_key = self.memo.key(request, p.rules.header_names) + p.rules.state_key()
         if (
             beta
         ):  # the same body may be valid as a beta request and not as a stable one (no copy for the rest)

@@ -130,7 +130,9 @@ def thinking_rules(body: dict[str, Any], model: ModelSpec) -> ApiError | None:
             for b in content_blocks(messages[-1].get("content"))
         )
     )
-    if not ends_with_results:
+    if not ends_with_results or kind == "adaptive":
+        # Under adaptive thinking the model may skip thinking (documented), so the API takes back a tool
+        # call made without a thinking block; under manual thinking every answer starts with one.
         return None
     i = len(messages) - 2
     first = (content_blocks(messages[i].get("content")) or [{}])[0]

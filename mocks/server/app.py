@@ -191,7 +191,8 @@ class MockApp:
         self.faults.configure(load_fault_rules(self.config.faults, self.config.faults_file))
 
     def reset(self) -> None:
-        """Back to the start-up state: stats, journal, armed faults, rate-limit buckets, batches, caches."""
+        """Back to the start-up state: stats, journal, armed faults, rate-limit buckets, batches, caches, rule
+        scenarios."""
         self.stats.reset()
         self.journal.clear()
         self.faults.reset()
@@ -200,6 +201,7 @@ class MockApp:
         self.batches.store.clear()
         self.pipeline.prompt_cache.clear()
         self.messages.forget()
+        self.pipeline.rules.reset_states()
 
     # -- rendering ---------------------------------------------------------------------------------------
     async def _render(self, reply: Reply, request: Request, send: Send, fault: Fault | None) -> str | None:

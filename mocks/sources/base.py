@@ -114,6 +114,18 @@ class RuleSource:
         self.rules = rules
         # Headers some rule looks at: an answer then depends on them, not on the body alone.
         self.header_names = tuple(sorted({k.lower() for r in rules for k in (r.when.get("headers") or {})}))
+        self.stateful = any(r.scenario is not None for r in rules)
+        self.reset_states()
+
+    def reset_states(self) -> None:
+        """Every scenario back to ``Started`` (new rules, or the admin reset)."""
+        self.states: dict[str, str] = {}
+
+    def state_key(self) -> bytes:
+        """The scenarios' states, for the memo key: with scenarios, the same body may get another answer."""
+        if not self.stateful:
+            return b""
+        return b"\0s" + "\0".join(f"{k}={v}" for k, v in sorted(self.states.items())).encode()
 
     def explain(
         self, body: dict[str, Any], model: ModelSpec, headers: dict[str, str]
@@ -122,7 +134,7 @@ class RuleSource:
         names = {model.id, *model.aliases, str(body.get("model"))}
         return [
             {"rule": name, "matched": result.matched, "reason": result.reason}
-            for name, result in explain_rules(self.rules, body, headers, names)
+            for name, result in explain_rules(self.rules, body, headers, names, self.states)
         ]
 
     def answer(self, exchange: Exchange) -> Answer | None:
@@ -130,20 +142,24 @@ class RuleSource:
             return None
         body, model = exchange.body, exchange.model
         names = {model.id, *model.aliases, str(body.get("model"))}
-        rule = next((r for r in self.rules if r.matches(body, exchange.headers, names)), None)
+        rule = next((r for r in self.rules if r.match(body, exchange.headers, names, self.states)), None)
         if rule is None:
             return None
         spec = rule.answer_for(body)
         origin = f"rule:{rule.name}"
+        if rule.scenario is not None and rule.new_state is not None:
+            self.states[rule.scenario] = rule.new_state
+        # An answer that moves a scenario must run again on the same request: it is never kept.
+        reusable = rule.scenario is None
         if spec.get("error"):
             error = spec["error"]
             status = int(error["status"])
             kind = error.get("type") or ERROR_TYPES.get(status, "api_error")
             envelope = {"type": "error", "error": {"type": kind, "message": str(error.get("message", ""))}}
-            return ErrorAnswer(status=status, envelope=envelope, origin=origin)
+            return ErrorAnswer(status=status, envelope=envelope, origin=origin, reusable=reusable)
         usage = self.cache.usage(body, model.id, model.min_cacheable_tokens)
         message = build_message(spec, body, model.id, usage)
-        return MessageAnswer(message=message, origin=origin, profile=answer_profile(spec))
+        return MessageAnswer(message=message, origin=origin, profile=answer_profile(spec), reusable=reusable)
 
 
 class Synthesizer:

@@ -10,6 +10,11 @@ A rule file holds ``rules:``, a list of::
         has_tool_result: false                # whether the last user turn carries tool_result blocks
         json: {metadata.user_id: alice}       # dotted paths into the body, compared for equality
         headers: {x-test-case: weather}       # request headers, compared for equality
+        tool_result: {name: Bash, n: 2, contains: PASSED}   # a tool result in the last user turn: of that
+                                              # tool, the Nth of the conversation, is_error, text test
+      scenario: edit-flow                     # a named state machine (WireMock-style), starts in "Started"
+      required_state: Started                 # the rule holds only in this state of its scenario
+      new_state: edited                       # where the scenario moves when the rule answers
       answer: {...}                           # one answer, or
       answers: [{...}, {...}]                 # a sequence across turns: answer N for a conversation with
                                               # N assistant turns (the last one repeats)
@@ -23,6 +28,7 @@ A bad file is refused with its path and the field at fault.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +38,14 @@ from mockclaude.files import YAMLError, load_yaml
 from mockclaude.protocol.catalog import LatencyProfile
 from mockclaude.protocol.ids import seeded_id
 from mockclaude.protocol.tokens import content_blocks, text_tokens
+from mockclaude.sources.synthesis import writer
 from mockclaude.sources.synthesis.message import sign, tool_results, tool_use_tokens
 from mockclaude.store.matchers import MatchResult, match_key
 
-_WHEN_KEYS = {"model", "last_user", "tools", "has_tool_result", "json", "headers"}
+_WHEN_KEYS = {"model", "last_user", "tools", "has_tool_result", "tool_result", "json", "headers"}
+_TOOL_RESULT_KEYS = {"name", "n", "is_error", "equals", "contains", "matches"}
+_RULE_KEYS = {"name", "when", "answer", "answers", "scenario", "required_state", "new_state"}
+STARTED = "Started"  # the state every scenario starts in (and returns to on reset), as in WireMock
 _ANSWER_KEYS = {"text", "thinking", "tool_use", "stop_reason", "usage", "error", "latency"}
 _MATCHERS = ("equals", "contains", "matches")
 _STOP_REASONS = ("end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal")
@@ -47,10 +57,24 @@ class Rule:
     file: Path
     when: dict[str, Any]
     answers: tuple[dict[str, Any], ...]
+    scenario: str | None = None
+    required_state: str | None = None
+    new_state: str | None = None
 
-    def match(self, body: dict[str, Any], headers: dict[str, str], model_ids: set[str]) -> MatchResult:
-        """Whether every condition holds; if not, the first that failed and why (cheap checks first)."""
+    def match(
+        self,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        model_ids: set[str],
+        states: Mapping[str, str] | None = None,
+    ) -> MatchResult:
+        """Whether every condition holds; if not, the first that failed and why (cheap checks first).
+        ``states`` are the scenarios' current states (a scenario not in it is in ``Started``)."""
         when = self.when
+        if self.scenario is not None and self.required_state is not None:
+            state = (states or {}).get(self.scenario, STARTED)
+            if state != self.required_state:
+                return _fail(f"scenario {self.scenario}: in state {state!r}, wanted {self.required_state!r}")
         if "model" in when:
             wanted = when["model"] if isinstance(when["model"], list) else [when["model"]]
             if not model_ids & set(wanted):
@@ -65,6 +89,10 @@ class Rule:
             has = bool(tool_results(messages))
             if has != bool(when["has_tool_result"]):
                 return _fail(f"when.has_tool_result: {_yaml_bool(has)}, wanted {_yaml_bool(not has)}")
+        if "tool_result" in when:
+            why = _tool_result_fails(when["tool_result"], messages)
+            if why:
+                return _fail(f"when.tool_result: {why}")
         if "last_user" in when:
             kind, value = next(iter(when["last_user"].items()))
             if not _text_matches(kind, value, last_user_text(messages)):
@@ -101,6 +129,47 @@ def last_user_text(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
+def numbered_tool_results(messages: list[dict[str, Any]]) -> list[tuple[int, str, str, bool]]:
+    """(N, tool name, text, is_error) for the tool results of the final user turn, N counting every tool
+    result of the conversation from 1 (the first result the client sent back is 1)."""
+    final = tool_results(messages)
+    if not final:
+        return []
+    total = sum(
+        1
+        for m in messages
+        if m.get("role") == "user"
+        for b in content_blocks(m.get("content"))
+        if isinstance(b, dict) and b.get("type") == "tool_result"
+    )
+    first = total - len(final) + 1
+    return [(first + i, name, text, is_error) for i, (name, text, is_error) in enumerate(final)]
+
+
+def _tool_result_fails(wanted: dict[str, Any], messages: list[dict[str, Any]]) -> str:
+    """Why no tool result of the final user turn fits ``wanted`` ("" when one does)."""
+    results = numbered_tool_results(messages)
+    if not results:
+        return "the last user turn carries no tool result"
+    text_test = next(((k, wanted[k]) for k in _MATCHERS if k in wanted), None)
+    for n, name, text, is_error in results:
+        if "name" in wanted and name != wanted["name"]:
+            continue
+        if "n" in wanted and n != wanted["n"]:
+            continue
+        if "is_error" in wanted and is_error != bool(wanted["is_error"]):
+            continue
+        if text_test is not None and not _text_matches(text_test[0], str(text_test[1]), text):
+            continue
+        return ""
+    shown = ", ".join(f"#{n} {name}" for n, name, _, _ in results)
+    return f"none of the tool results ({shown}) fits {_flow(wanted)}"
+
+
+def _flow(mapping: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}: {v!r}" for k, v in mapping.items()) + "}"
+
+
 def _text_matches(kind: str, value: str, text: str) -> bool:
     if kind == "equals":
         return text == value
@@ -118,13 +187,17 @@ def _yaml_bool(value: bool) -> str:
 
 
 def explain_rules(
-    rules: list[Rule], body: dict[str, Any], headers: dict[str, str], model_ids: set[str]
+    rules: list[Rule],
+    body: dict[str, Any],
+    headers: dict[str, str],
+    model_ids: set[str],
+    states: Mapping[str, str] | None = None,
 ) -> list[tuple[str, MatchResult]]:
     """The rules tried for a request, in order, each with why it did or did not fire: up to and including
     the first that fires (the one that answers), or all of them when none does. Pure: no I/O, no state."""
     tried: list[tuple[str, MatchResult]] = []
     for rule in rules:
-        result = rule.match(body, headers, model_ids)
+        result = rule.match(body, headers, model_ids, states)
         tried.append((rule.name, result))
         if result:
             break
@@ -154,9 +227,15 @@ def build_message(
     }
     content: list[dict[str, Any]] = []
     output = 0
-    if answer.get("thinking"):
-        thought = str(answer["thinking"])
-        content.append({"type": "thinking", "thinking": thought, "signature": sign(thought, seed)})
+    thinking = body.get("thinking") or {}
+    thought = str(answer.get("thinking") or "")
+    if not thought and thinking.get("type") == "enabled":
+        # Manual thinking: every answer of the API starts with a thinking block, and the client must send
+        # it back with a tool's result; a rule that gives none gets one, signed like the mock's own.
+        thought = writer.thinking_text(fill["last_user"])
+    if thought:
+        shown = "" if thinking.get("display") == "omitted" and not answer.get("thinking") else thought
+        content.append({"type": "thinking", "thinking": shown, "signature": sign(thought, seed)})
         output += text_tokens(thought)
     if answer.get("text"):
         text = str(answer["text"]).format_map(fill)
@@ -225,11 +304,16 @@ def _parse_rule(path: Path, index: int, raw: Any) -> Rule:
     where = f"{path}: rules[{index}]"
     if not isinstance(raw, dict):
         raise RuleError(f"{where}: expected a mapping")
-    unknown = set(raw) - {"name", "when", "answer", "answers"}
+    unknown = set(raw) - _RULE_KEYS
     if unknown:
         raise RuleError(
-            f"{where}.{sorted(unknown)[0]}: unknown field (expected name, when, answer or answers)"
+            f"{where}.{sorted(unknown)[0]}: unknown field (expected one of {', '.join(sorted(_RULE_KEYS))})"
         )
+    for key in ("scenario", "required_state", "new_state"):
+        if key in raw and (not isinstance(raw[key], str) or not raw[key]):
+            raise RuleError(f"{where}.{key}: expected a non-empty string, got {raw[key]!r}")
+    if ("required_state" in raw or "new_state" in raw) and "scenario" not in raw:
+        raise RuleError(f"{where}: required_state and new_state need a scenario (its name)")
     when = raw.get("when") or {}
     if not isinstance(when, dict):
         raise RuleError(f"{where}.when: expected a mapping")
@@ -252,6 +336,8 @@ def _parse_rule(path: Path, index: int, raw: Any) -> Rule:
             raise RuleError(f"{where}.when.{key}: expected a mapping of path to value")
         if key == "tools" and not isinstance(value, list):
             raise RuleError(f"{where}.when.tools: expected a list of tool names")
+        if key == "tool_result":
+            _check_tool_result(f"{where}.when.tool_result", value)
     if ("answer" in raw) == ("answers" in raw):
         raise RuleError(f"{where}: give exactly one of answer or answers")
     answers = raw["answers"] if "answers" in raw else [raw["answer"]]
@@ -259,7 +345,36 @@ def _parse_rule(path: Path, index: int, raw: Any) -> Rule:
         raise RuleError(f"{where}.answers: expected a non-empty list")
     for n, answer in enumerate(answers):
         _check_answer(f"{where}.{'answers[' + str(n) + ']' if 'answers' in raw else 'answer'}", answer)
-    return Rule(str(raw.get("name") or f"{path.stem}[{index}]"), path, when, tuple(answers))
+    return Rule(
+        str(raw.get("name") or f"{path.stem}[{index}]"),
+        path,
+        when,
+        tuple(answers),
+        scenario=raw.get("scenario"),
+        required_state=raw.get("required_state"),
+        new_state=raw.get("new_state"),
+    )
+
+
+def _check_tool_result(where: str, value: Any) -> None:
+    if not isinstance(value, dict) or not value:
+        raise RuleError(f"{where}: expected a mapping of {', '.join(sorted(_TOOL_RESULT_KEYS))}")
+    unknown = set(value) - _TOOL_RESULT_KEYS
+    if unknown:
+        raise RuleError(
+            f"{where}.{sorted(unknown)[0]}: unknown field (expected one of {', '.join(sorted(_TOOL_RESULT_KEYS))})"
+        )
+    if sum(k in value for k in _MATCHERS) > 1:
+        raise RuleError(f"{where}: give at most one of equals, contains or matches")
+    if "n" in value and (isinstance(value["n"], bool) or not isinstance(value["n"], int) or value["n"] < 1):
+        raise RuleError(f"{where}.n: expected a count from 1 (the Nth tool result), got {value['n']!r}")
+    if "is_error" in value and not isinstance(value["is_error"], bool):
+        raise RuleError(f"{where}.is_error: expected true or false")
+    if "matches" in value:
+        try:
+            re.compile(str(value["matches"]))
+        except re.error as exc:
+            raise RuleError(f"{where}.matches: bad regex ({exc})") from None
 
 
 def _check_answer(where: str, answer: Any) -> None:

@@ -16,7 +16,8 @@ import orjson
 from mockclaude.protocol.ids import seeded_id
 from mockclaude.protocol.tokens import content_blocks, split_pieces, text_tokens
 from mockclaude.sources.synthesis import writer
-from mockclaude.sources.synthesis.toolcalls import build_input, choose_tools
+from mockclaude.sources.synthesis.intent import choose_tools, user_words
+from mockclaude.sources.synthesis.toolcalls import build_input
 
 _SEED_KEYS = ("model", "system", "messages", "tools", "tool_choice", "thinking", "output_config")
 
@@ -74,7 +75,8 @@ def synthesize(
     seed = int.from_bytes(seed_bytes[:4], "big")
     messages: list[dict[str, Any]] = body.get("messages") or []
     user = _last_user(messages)
-    user_text = _text_of(user.get("content")) if user else ""
+    # The user's own words, without the blocks a client injects (a turn of only those: all its text).
+    user_text = (user_words(user.get("content")) or _text_of(user.get("content"))) if user else ""
     max_tokens = int(body.get("max_tokens", 0))
     budget = max_tokens
     blocks: list[dict[str, Any]] = []
