@@ -91,21 +91,24 @@ def request_for(case: Case, toolsets: dict[str, list[dict[str, Any]]], shape: di
     }
 
 
-def run_cases(cases: list[Case] | None = None) -> Iterator[Outcome]:
-    """Each case sent to a fresh in-process mock with no rules, and the tools its answer calls."""
+def run_cases(cases: list[Case] | None = None, client: Any = None) -> Iterator[Outcome]:
+    """Each case sent to the mock (``client``, or an in-process mock with no rules), and the tools its
+    answer calls."""
     toolsets, every = load_cases()
+    if client is None:
+        with MockClaude(MockConfig(latency="instant", rules_dir=None)) as mock:
+            yield from run_cases(cases, mock.client())
+        return
     shape = claude_code_request()
-    with MockClaude(MockConfig(latency="instant", rules_dir=None)) as mock:
-        client = mock.client()
-        for case in every if cases is None else cases:
-            body = request_for(case, toolsets, shape)
-            if case.toolset == "claude_code":
-                with client.beta.messages.stream(**body, betas=CLAUDE_CODE_BETAS) as stream:  # as the CLI does
-                    message = stream.get_final_message()
-            else:
-                message = client.messages.create(**body)
-            called = tuple(block.name for block in message.content if block.type == "tool_use")
-            yield Outcome(case, called)
+    for case in every if cases is None else cases:
+        body = request_for(case, toolsets, shape)
+        if case.toolset == "claude_code":
+            with client.beta.messages.stream(**body, betas=CLAUDE_CODE_BETAS) as stream:  # as the CLI does
+                message = stream.get_final_message()
+        else:
+            message = client.messages.create(**body)
+        called = tuple(block.name for block in message.content if block.type == "tool_use")
+        yield Outcome(case, called)
 
 
 @dataclass(frozen=True)
