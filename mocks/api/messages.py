@@ -131,6 +131,7 @@ class MessageRoutes:
             model = p.model(body)
             p.check_rules(body, model, rules_semantic.CREATE_RULES)
             admission = p.admit(request, body, model)
+            states = p.rules.snapshot()  # the scenarios' states this request meets (None without scenarios)
             try:
                 answer = p.answer(
                     Exchange(body, model, request.headers, method=request.method, path=request.path)
@@ -143,7 +144,7 @@ class MessageRoutes:
             if p.rules.rules and not answer.origin.startswith("recording:"):
                 # Which rules were tried, for the journal: the same for every request this memo entry answers
                 # (the headers a rule looks at are part of the memo key).
-                stored.rules = partial(p.rules.explain, body, model, request.headers)
+                stored.rules = partial(p.rules.explain, body, model, request.headers, states)
             if self.memo.keeps(request, answer):
                 self.memo.keep(memo_key, stored)
         else:

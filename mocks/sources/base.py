@@ -121,6 +121,10 @@ class RuleSource:
         """Every scenario back to ``Started`` (new rules, or the admin reset)."""
         self.states: dict[str, str] = {}
 
+    def snapshot(self) -> dict[str, str] | None:
+        """A copy of the scenarios' states (None when no rule has a scenario)."""
+        return dict(self.states) if self.stateful else None
+
     def state_key(self) -> bytes:
         """The scenarios' states, for the memo key: with scenarios, the same body may get another answer."""
         if not self.stateful:
@@ -128,13 +132,18 @@ class RuleSource:
         return b"\0s" + "\0".join(f"{k}={v}" for k, v in sorted(self.states.items())).encode()
 
     def explain(
-        self, body: dict[str, Any], model: ModelSpec, headers: dict[str, str]
+        self,
+        body: dict[str, Any],
+        model: ModelSpec,
+        headers: dict[str, str],
+        states: dict[str, str] | None = None,
     ) -> list[dict[str, object]]:
-        """The rules tried for this request, in order, and why each did or did not fire (for the journal)."""
+        """The rules tried for this request, in order, and why each did or did not fire (for the journal);
+        ``states``: the scenarios' states when the request came (else the current ones)."""
         names = {model.id, *model.aliases, str(body.get("model"))}
         return [
             {"rule": name, "matched": result.matched, "reason": result.reason}
-            for name, result in explain_rules(self.rules, body, headers, names, self.states)
+            for name, result in explain_rules(self.rules, body, headers, names, self.states if states is None else states)
         ]
 
     def answer(self, exchange: Exchange) -> Answer | None:
