@@ -143,7 +143,9 @@ class RuleSource:
         names = {model.id, *model.aliases, str(body.get("model"))}
         return [
             {"rule": name, "matched": result.matched, "reason": result.reason}
-            for name, result in explain_rules(self.rules, body, headers, names, self.states if states is None else states)
+            for name, result in explain_rules(
+                self.rules, body, headers, names, self.states if states is None else states
+            )
         ]
 
     def answer(self, exchange: Exchange) -> Answer | None:

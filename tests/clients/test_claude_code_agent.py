@@ -29,7 +29,9 @@ def test_the_example_run_reads_edits_runs_and_answers(agent_mock: Server, tmp_pa
     work = tmp_path / "project"
     work.mkdir()
     (work / "hello.py").write_text("print('Helo, world')\n")
-    done = run_claude(agent_mock, work, "-p", PROMPT, "--output-format", "json", "--allowedTools", "Read,Edit,Bash")
+    done = run_claude(
+        agent_mock, work, "-p", PROMPT, "--output-format", "json", "--allowedTools", "Read,Edit,Bash"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (work / "hello.py").read_text() == "print('Hello, world')\n"  # Claude Code's Edit tool did it
     result = json.loads(done.stdout)
@@ -45,7 +47,9 @@ def test_the_example_branches_when_there_is_nothing_to_fix(agent_mock: Server, t
     work = tmp_path / "project"
     work.mkdir()
     (work / "hello.py").write_text("print('Hello, world')\n")
-    done = run_claude(agent_mock, work, "-p", PROMPT, "--output-format", "json", "--allowedTools", "Read,Edit,Bash")
+    done = run_claude(
+        agent_mock, work, "-p", PROMPT, "--output-format", "json", "--allowedTools", "Read,Edit,Bash"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["result"] == "hello.py already greets correctly; nothing to fix."
     assert (work / "hello.py").read_text() == "print('Hello, world')\n"

@@ -70,16 +70,18 @@ def reminder(text: str) -> dict[str, str]:
     return {"type": "text", "text": f"<system-reminder>\n{text}\n</system-reminder>"}
 
 
-def request_for(case: Case, toolsets: dict[str, list[dict[str, Any]]], shape: dict[str, Any]) -> dict[str, Any]:
+def request_for(
+    case: Case, toolsets: dict[str, list[dict[str, Any]]], shape: dict[str, Any]
+) -> dict[str, Any]:
     """The request a client would send for this case."""
     if case.toolset == "claude_code":
         body = copy.deepcopy(shape)
         body.pop("stream", None)
         user = next(m for m in body["messages"] if m["role"] == "user")  # then a mid-conversation system turn
-        content = user["content"]
-        content[-1]["text"] = case.turn
+        blocks = user["content"]
+        blocks[-1]["text"] = case.turn
         if case.injected:
-            content.insert(len(content) - 1, reminder(case.injected))
+            blocks.insert(len(blocks) - 1, reminder(case.injected))
         return body
     content: list[dict[str, str]] = [reminder(case.injected)] if case.injected else []
     content.append({"type": "text", "text": case.turn})
@@ -148,7 +150,9 @@ def report(outcomes: list[Outcome], verbose: bool) -> str:
         )
     if verbose:
         for o in figures(outcomes).misses:
-            lines.append(f"  miss [{o.case.toolset}] {o.case.turn!r}: wanted {o.case.expected}, got {list(o.called)}")
+            lines.append(
+                f"  miss [{o.case.toolset}] {o.case.turn!r}: wanted {o.case.expected}, got {list(o.called)}"
+            )
         for o in outcomes:
             if len(o.called) > 1:
                 lines.append(f"  parallel [{o.case.toolset}] {o.case.turn!r}: {list(o.called)}")

@@ -76,7 +76,9 @@ def run(client: Any, results: list[str]) -> list[Any]:
             {"role": "assistant", "content": answer.content},
             {
                 "role": "user",
-                "content": [{"type": "tool_result", "tool_use_id": c.id, "content": results.pop(0)} for c in calls],
+                "content": [
+                    {"type": "tool_result", "tool_use_id": c.id, "content": results.pop(0)} for c in calls
+                ],
             },
         ]
     raise AssertionError("the scripted run did not end")
@@ -97,7 +99,10 @@ def test_a_run_branches_on_what_the_tools_said(mockclaude: MockClaude) -> None:
 
     # The same first request again: the scenario is done, so no rule of it answers (the synthesizer does).
     again = client.messages.create(
-        model=MODEL, max_tokens=300, tools=TOOLS, messages=[{"role": "user", "content": "Make the tests pass"}]
+        model=MODEL,
+        max_tokens=300,
+        tools=TOOLS,
+        messages=[{"role": "user", "content": "Make the tests pass"}],
     )
     assert "Running the tests." not in [b.text for b in again.content if b.type == "text"]
     trace = {r["rule"]: r["reason"] for r in mockclaude.journal.last()["rules"]}

@@ -20,7 +20,11 @@ MODEL = "claude-sonnet-4-6"  # takes both adaptive and manual thinking
 TOOL = {
     "name": "lookup_order_status",
     "description": "Look up the shipping status of an order by its id.",
-    "input_schema": {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]},
+    "input_schema": {
+        "type": "object",
+        "properties": {"order_id": {"type": "string"}},
+        "required": ["order_id"],
+    },
 }
 RULES = {
     "rules": [
@@ -29,7 +33,10 @@ RULES = {
             "when": {"tools": ["lookup_order_status"]},
             "answers": [
                 {"tool_use": [{"name": "lookup_order_status", "input": {"order_id": "A-1"}}]},
-                {"text": "Checking the second order too.", "tool_use": [{"name": "lookup_order_status", "input": {"order_id": "A-2"}}]},
+                {
+                    "text": "Checking the second order too.",
+                    "tool_use": [{"name": "lookup_order_status", "input": {"order_id": "A-2"}}],
+                },
                 {"text": "Both orders: {tool_result}."},
                 {"tool_use": [{"name": "lookup_order_status", "input": {"order_id": "A-3"}}]},
                 {"text": "Order A-3: {tool_result}."},
@@ -56,16 +63,24 @@ def converse(client: anthropic.Anthropic, thinking: dict[str, Any]) -> list[anth
     answers = []
     for turn in range(5):
         answer = client.messages.create(
-            model=MODEL, max_tokens=4000, thinking=thinking, tools=[TOOL], messages=messages  # type: ignore[arg-type]
+            model=MODEL,
+            max_tokens=4000,
+            thinking=thinking,
+            tools=[TOOL],
+            messages=messages,  # type: ignore[arg-type]
         )
         answers.append(answer)
-        messages.append({"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in answer.content]})
+        messages.append(
+            {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in answer.content]}
+        )
         calls = [b for b in answer.content if b.type == "tool_use"]
         if calls:
             messages.append(
                 {
                     "role": "user",
-                    "content": [{"type": "tool_result", "tool_use_id": c.id, "content": "shipped"} for c in calls],
+                    "content": [
+                        {"type": "tool_result", "tool_use_id": c.id, "content": "shipped"} for c in calls
+                    ],
                 }
             )
         else:
@@ -93,7 +108,11 @@ def test_a_client_that_drops_the_thinking_block_is_still_refused(client: anthrop
     """The API's rule stays: under manual thinking, a tool call sent back without its thinking block is a 400."""
     thinking = {"type": "enabled", "budget_tokens": 1024}
     first = client.messages.create(
-        model=MODEL, max_tokens=4000, thinking=thinking, tools=[TOOL], messages=[{"role": "user", "content": USER_TURNS[0]}]  # type: ignore[arg-type]
+        model=MODEL,
+        max_tokens=4000,
+        thinking=thinking,
+        tools=[TOOL],
+        messages=[{"role": "user", "content": USER_TURNS[0]}],  # type: ignore[arg-type]
     )
     call = next(b for b in first.content if b.type == "tool_use")
     stripped = [b.model_dump(exclude_none=True) for b in first.content if b.type != "thinking"]
@@ -106,6 +125,9 @@ def test_a_client_that_drops_the_thinking_block_is_still_refused(client: anthrop
             messages=[
                 {"role": "user", "content": USER_TURNS[0]},
                 {"role": "assistant", "content": stripped},  # type: ignore[typeddict-item]
-                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "shipped"}]},
+                {
+                    "role": "user",
+                    "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "shipped"}],
+                },
             ],
         )

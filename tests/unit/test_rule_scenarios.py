@@ -16,7 +16,10 @@ NAMES = {"claude-sonnet-4-5"}
 
 
 def call(n: int, name: str) -> dict[str, Any]:
-    return {"role": "assistant", "content": [{"type": "tool_use", "id": f"toolu_{n}", "name": name, "input": {}}]}
+    return {
+        "role": "assistant",
+        "content": [{"type": "tool_use", "id": f"toolu_{n}", "name": name, "input": {}}],
+    }
 
 
 def result(n: int, text: str, is_error: bool = False) -> dict[str, Any]:
@@ -75,13 +78,18 @@ def test_tool_result_condition_says_why_not() -> None:
     assert r.match(body(RUN), {}, NAMES) == MatchResult(
         False, "when.tool_result: none of the tool results (#3 Bash) fits {name: 'Edit', contains: 'updated'}"
     )
-    assert r.match(body(RUN[:1]), {}, NAMES).reason == "when.tool_result: the last user turn carries no tool result"
+    assert (
+        r.match(body(RUN[:1]), {}, NAMES).reason
+        == "when.tool_result: the last user turn carries no tool result"
+    )
 
 
 def test_a_scenario_rule_holds_only_in_its_state() -> None:
     r = rule("    scenario: fix\n    required_state: edited\n    new_state: done\n")
     assert (r.scenario, r.required_state, r.new_state) == ("fix", "edited", "done")
-    assert r.match(body(RUN), {}, NAMES) == MatchResult(False, "scenario fix: in state 'Started', wanted 'edited'")
+    assert r.match(body(RUN), {}, NAMES) == MatchResult(
+        False, "scenario fix: in state 'Started', wanted 'edited'"
+    )
     assert r.match(body(RUN), {}, NAMES, {"fix": "edited"}).matched
     assert rule("    scenario: fix\n    required_state: Started\n").match(body(RUN), {}, NAMES).matched
     # A scenario rule with no required state holds in any state.
@@ -107,14 +115,26 @@ rules:
     [
         ("    when: {tool_result: {nth: 2}}\n", "t.yaml: rules[0].when.tool_result.nth: unknown field"),
         ("    when: {tool_result: {n: 0}}\n", "t.yaml: rules[0].when.tool_result.n: expected a count from 1"),
-        ("    when: {tool_result: {n: true}}\n", "t.yaml: rules[0].when.tool_result.n: expected a count from 1"),
-        ("    when: {tool_result: {is_error: 1}}\n", "t.yaml: rules[0].when.tool_result.is_error: expected true"),
-        ("    when: {tool_result: {contains: a, equals: b}}\n", "t.yaml: rules[0].when.tool_result: give at most one"),
+        (
+            "    when: {tool_result: {n: true}}\n",
+            "t.yaml: rules[0].when.tool_result.n: expected a count from 1",
+        ),
+        (
+            "    when: {tool_result: {is_error: 1}}\n",
+            "t.yaml: rules[0].when.tool_result.is_error: expected true",
+        ),
+        (
+            "    when: {tool_result: {contains: a, equals: b}}\n",
+            "t.yaml: rules[0].when.tool_result: give at most one",
+        ),
         ("    when: {tool_result: {matches: '('}}\n", "t.yaml: rules[0].when.tool_result.matches: bad regex"),
         ("    when: {tool_result: yes}\n", "t.yaml: rules[0].when.tool_result: expected a mapping"),
         ("    new_state: done\n", "t.yaml: rules[0]: required_state and new_state need a scenario"),
         ("    scenario: ''\n", "t.yaml: rules[0].scenario: expected a non-empty string"),
-        ("    scenario: s\n    required_state: 3\n", "t.yaml: rules[0].required_state: expected a non-empty string"),
+        (
+            "    scenario: s\n    required_state: 3\n",
+            "t.yaml: rules[0].required_state: expected a non-empty string",
+        ),
         ("    state: s\n", "t.yaml: rules[0].state: unknown field"),
     ],
 )

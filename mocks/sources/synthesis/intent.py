@@ -21,19 +21,26 @@ from typing import Any
 from mockclaude.protocol.tokens import content_blocks
 from mockclaude.sources.synthesis.toolcalls import arithmetic
 
-STOP_WORDS = frozenset(
+
+def _vocabulary(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOP_WORDS = _vocabulary(
     "a about an and any are as at be but by can could do does for from get give has have how i i'd i'm if in "
     "into is it its me my of on or our please some tell that the their them then there these this those to "
     "up us use using was we what what's when where which who why will with would you your current just all "
-    "now so also one quick quickly real really want need like let let's".split()
+    "now so also one quick quickly real really want need like let let's"
 )
 # Words of small talk: a turn made only of these (and stop words) is answered in text.
-SOCIAL = frozenset(
+SOCIAL = _vocabulary(
     "hi hello hey hiya howdy yo greetings morning afternoon evening night good day thanks thank thx ty cheers "
     "much lot appreciate appreciated ok okay cool great nice perfect awesome wonderful bye goodbye see later "
     "say doing going well fine today there again sure yes no yep nope alright got it that's that nothing "
-    "else everything name who are help how's what's up sup lovely excellent brilliant welcome".split()
+    "else everything name who are help how's what's up sup lovely excellent brilliant welcome"
 )
+
+
 def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
@@ -101,9 +108,9 @@ _CALC_WORDS = CONCEPTS["calc"]
 FILE_CONCEPTS = frozenset({"read", "edit", "write"})
 FILE_NAMES = CONCEPTS["read"] | CONCEPTS["edit"] | CONCEPTS["write"]
 # Words that put a file in view, so that read, edit and write are about files.
-FILE_OBJECTS = frozenset(
+FILE_OBJECTS = _vocabulary(
     "file folder directory dir code codebase function class method module readme config line repo "
-    "repository project script test package changelog makefile dockerfile license source src".split()
+    "repository project script test package changelog makefile dockerfile license source src"
 )
 
 
