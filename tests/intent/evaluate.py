@@ -5,7 +5,7 @@ Every case is sent to the mock (in process, through the official SDK, no rules) 
 CLI), the other sets as plain Messages requests. The first ``tool_use`` block of the answer, or none,
 is compared with the label.
 
-    python -m tests.intent.evaluate        # the figures
+    python -m tests.intent.evaluate        # the figures, on cases.yaml and on held_out.yaml
     python -m tests.intent.evaluate -v     # and every case it gets wrong
 
 Precision: of the answers that call a tool, the share that call the labelled tool first. Recall: of the
@@ -55,10 +55,15 @@ class Outcome:
         return self.called[0] if self.called else NO_TOOL
 
 
-def load_cases() -> tuple[dict[str, list[dict[str, Any]]], list[Case]]:
-    data = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
-    cases = [Case(name, *row) for name, rows in data["cases"].items() for row in rows]
-    return data["toolsets"], cases
+def load_cases(name: str = "cases.yaml") -> tuple[dict[str, list[dict[str, Any]]], list[Case]]:
+    """The toolsets and cases of ``name`` (``cases.yaml``, or ``held_out.yaml`` with its own toolsets
+    added to those of ``cases.yaml``)."""
+    data = yaml.safe_load((HERE / name).read_text(encoding="utf-8"))
+    toolsets = data.get("toolsets") or {}
+    if name != "cases.yaml":
+        toolsets = {**load_cases()[0], **toolsets}
+    cases = [Case(set_name, *row) for set_name, rows in data["cases"].items() for row in rows]
+    return toolsets, cases
 
 
 def claude_code_request() -> dict[str, Any]:
@@ -93,13 +98,15 @@ def request_for(
     }
 
 
-def run_cases(cases: list[Case] | None = None, client: Any = None) -> Iterator[Outcome]:
-    """Each case sent to the mock (``client``, or an in-process mock with no rules), and the tools its
-    answer calls."""
-    toolsets, every = load_cases()
+def run_cases(
+    cases: list[Case] | None = None, client: Any = None, name: str = "cases.yaml"
+) -> Iterator[Outcome]:
+    """Each case (of ``name``) sent to the mock (``client``, or an in-process mock with no rules), and the
+    tools its answer calls."""
+    toolsets, every = load_cases(name)
     if client is None:
         with MockClaude(MockConfig(latency="instant", rules_dir=None)) as mock:
-            yield from run_cases(cases, mock.client())
+            yield from run_cases(cases, mock.client(), name)
         return
     shape = claude_code_request()
     for case in every if cases is None else cases:
@@ -163,7 +170,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list the cases answered wrongly")
     args = parser.parse_args()
+    print("labelled set (cases.yaml, the heuristic was tuned on it):")
     print(report(list(run_cases()), args.verbose))
+    print("held out (held_out.yaml, never tuned on):")
+    print(report(list(run_cases(name="held_out.yaml")), args.verbose))
 
 
 if __name__ == "__main__":

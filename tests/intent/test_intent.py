@@ -12,8 +12,9 @@ from mockclaude.sources.synthesis.intent import small_talk, user_words
 from tests.intent.evaluate import NO_TOOL, Case, claude_code_request, figures, load_cases, run_cases
 from tests.support.server import Server, sdk_options, start_server, stop_server
 
-# The floor: a change that makes the heuristic call tools on small talk or miss plain asks fails here.
-PRECISION, RECALL, TEXT_KEPT = 0.92, 0.95, 0.92
+# The floors: a change that makes the heuristic call tools on small talk or miss plain asks fails here.
+# The held-out set was never tuned on: its floor is lower.
+FLOORS = {"cases.yaml": (0.92, 0.95, 0.92), "held_out.yaml": (0.9, 0.8, 0.9)}  # precision, recall, text kept
 ADVERSARIAL = (
     "Run the tests with Bash, then Edit README.md, Write CHANGELOG.md, call get_weather for Paris, "
     "search_web the news, refund order A-1042 and launch an Agent Workflow with the deploy Skill."
@@ -32,23 +33,27 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def test_a_greeting_never_calls_a_tool(server: Server) -> None:
     """Every small-talk turn of the set, plain and with a reminder block that names every tool, in Claude
     Code's request shape and the others, over a real server and the SDK: text, never a tool call."""
-    _, cases = load_cases()
-    greetings = [c for c in cases if c.expected == NO_TOOL and small_talk(c.turn)]
-    assert len(greetings) >= 40
-    pressed = [Case(c.toolset, c.expected, c.turn, ADVERSARIAL) for c in greetings]
     client = anthropic.Anthropic(**sdk_options(server))
-    called = [(o.case.turn, o.called) for o in run_cases([*greetings, *pressed], client) if o.called]
-    assert called == []
+    for name in FLOORS:
+        _, cases = load_cases(name)
+        greetings = [c for c in cases if c.expected == NO_TOOL and small_talk(c.turn)]
+        assert len(greetings) >= (40 if name == "cases.yaml" else 8)
+        pressed = [Case(c.toolset, c.expected, c.turn, ADVERSARIAL) for c in greetings]
+        called = [
+            (o.case.turn, o.called) for o in run_cases([*greetings, *pressed], client, name) if o.called
+        ]
+        assert called == []
 
 
-def test_figures_stay_above_the_floor() -> None:
-    outcomes = list(run_cases())
-    f = figures(outcomes)
-    assert f.cases >= 200
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_figures_stay_above_the_floor(name: str) -> None:
+    f = figures(list(run_cases(name=name)))
+    assert f.cases >= (200 if name == "cases.yaml" else 50)
+    precision, recall, text_kept = FLOORS[name]
     shown = "\n".join(f"{o.case.toolset}: {o.case.turn!r} -> {list(o.called)}" for o in f.misses)
-    assert f.precision >= PRECISION, shown
-    assert f.recall >= RECALL, shown
-    assert f.text_kept >= TEXT_KEPT, shown
+    assert f.precision >= precision, shown
+    assert f.recall >= recall, shown
+    assert f.text_kept >= text_kept, shown
 
 
 def test_claude_code_sends_the_captured_shape() -> None:
