@@ -98,12 +98,12 @@ _ASKING = re.compile(
     re.I,
 )
 _HOW_TO = re.compile(r"^\s*how (?:do|can|should|would) (?:i|we|you)\b|^\s*how to\b", re.I)
-_INJECTED = re.compile(
+_INJECTED = re.compile(  # the opening tag of a block a client injects; its closing tag is found with find()
     r"<(system-reminder|command-name|command-message|command-args|local-command-stdout|local-command-stderr|"
     r"local-command-caveat|ide_selection|ide_opened_file|user-prompt-submit-hook|task-notification|"
-    r"[a-z]+(?:[-_][a-z]+)*-(?:reminder|notification|context|hook))\b[^>]*>.*?</\1\s*>",
-    re.S,
+    r"[a-z]{1,40}(?:[-_][a-z]{1,40}){0,4}-(?:reminder|notification|context|hook))\b[^<>]{0,200}>"
 )
+READ_AT_MOST = 1000  # characters read from each end of a long turn: the ask is in its first or last words
 _CALC_WORDS = CONCEPTS["calc"]
 FILE_CONCEPTS = frozenset({"read", "edit", "write"})
 FILE_NAMES = CONCEPTS["read"] | CONCEPTS["edit"] | CONCEPTS["write"]
@@ -130,10 +130,24 @@ def user_words(content: Any) -> str:
     parts = []
     for block in content_blocks(content):
         if isinstance(block, dict) and block.get("type") == "text":
-            text = _INJECTED.sub(" ", str(block.get("text", ""))).strip()
+            text = _without_injected(str(block.get("text", ""))).strip()
             if text:
                 parts.append(text)
     return "\n".join(parts)
+
+
+def _without_injected(text: str) -> str:
+    """``text`` without its injected blocks, in one pass (an unclosed tag ends the search: linear time)."""
+    kept, pos = [], 0
+    while (opening := _INJECTED.search(text, pos)) is not None:
+        closing = f"</{opening.group(1)}>"
+        end = text.find(closing, opening.end())
+        if end < 0:
+            break
+        kept.append(text[pos : opening.start()])
+        pos = end + len(closing)
+    kept.append(text[pos:])
+    return " ".join(kept)
 
 
 def _summary(description: str) -> set[str]:
@@ -232,6 +246,8 @@ def choose_tools(
     if choice == "tool":
         named = [t for t in callable_tools if t["name"] == tool_choice.get("name")] if tool_choice else []
         return named[:1]
+    if len(text) > 2 * READ_AT_MOST:
+        text = f"{text[:READ_AT_MOST]}\n{text[-READ_AT_MOST:]}"
     signals, shared = _signals(text), _shared_words(callable_tools)
     scored = sorted(  # stable: ties keep the request's order
         ((_scores(t, text, signals, shared), t) for t in callable_tools), key=lambda p: -(p[0][0] + p[0][1])
