@@ -24,6 +24,7 @@ from mockclaude.pipeline.faults import Fault, FaultBook
 from mockclaude.pipeline.faults import load_rules as load_fault_rules
 from mockclaude.pipeline.ratelimits import Admission
 from mockclaude.pipeline.stages import Handler, Pipeline
+from mockclaude.platforms import PlatformRoute, platform_routes
 from mockclaude.protocol.catalog import ModelCatalog
 from mockclaude.protocol.contract import Contract
 from mockclaude.server.admin import AdminRoutes
@@ -73,6 +74,8 @@ class MockApp:
             ("GET", "/v1/models", self.models.list),
             ("GET", r"/v1/models/(?P<model_id>[^/]+)", self.models.retrieve),
             *self.admin.routes(),
+            # -- cloud platforms (mockclaude.platforms): their routes onto the same handlers --
+            *platform_routes(config, catalog, self.messages),
         ):
             limit = config.max_batch_body_bytes if handler == self.batches.create else config.max_body_bytes
             self._routes.append((method, re.compile(pattern + "$"), handler, limit))
@@ -100,19 +103,28 @@ class MockApp:
             await asyncio.sleep(0)
         admin = request.path.startswith("/_mock/")
         fault: Fault | None = None
+        platform = None
         try:
             handler, params, limit = self._route(request)
             request.body = await read_body(receive, limit)
             if admin:
                 self.admin.check_access(request, request.client)
             else:
-                self._check_headers(request)
+                if isinstance(handler, PlatformRoute):  # its credentials, then the request in first-party form
+                    platform = handler.platform
+                    request.platform = platform.name
+                    platform.admit(request, params)
+                    self._check_version(request)
+                else:
+                    self._check_headers(request)
                 fault = self.faults.select(request.path, self._model_names(request), request.headers)
                 error = fault.error() if fault is not None else None
                 if error is not None:
                     raise self._with_rate_headers(error, request)
             reply = handler(request, params)
         except ApiError as error:
+            if platform is not None:  # as the platform sends it
+                error = platform.error(error, request)
             reply = JsonReply(
                 status=error.status, payload=error.envelope(request.request_id), headers=error.headers
             )
@@ -136,7 +148,7 @@ class MockApp:
         outcome = Outcome(
             request.request_id,
             request.method,
-            request.path,
+            request.sent_path or request.path,
             reply.status,
             time.time() - (time.monotonic() - request.started),
             redact_headers(request.headers),
@@ -149,6 +161,7 @@ class MockApp:
             error_type=reply.error_type,
             fault=fault.kind if fault is not None else None,
             stream=reply.is_stream,
+            platform=request.platform,
         )
         self.stats.observe(outcome)
         self.journal.add(outcome)
@@ -237,7 +250,10 @@ class MockApp:
                 raise ApiError(401, "x-api-key header is required")
         elif self.config.api_keys and key not in self.config.api_keys:
             raise ApiError(401, "invalid x-api-key")
-        version = headers.get("anthropic-version")
+        self._check_version(request)
+
+    def _check_version(self, request: Request) -> None:
+        version = request.headers.get("anthropic-version")
         if version is None:
             raise invalid("anthropic-version: header is required")
         if self.versions and version not in self.versions:
