@@ -48,7 +48,9 @@ def google_error(
     status: int, message: str, headers: tuple[tuple[str, str], ...] = (), invented: bool = False
 ) -> PlatformError:
     """An error in Google's body; ``invented`` marks one that is the mock's own (never Vertex's)."""
-    error = PlatformError(status, message, type=STATUS.get(status, "UNKNOWN"), headers=headers, invented=invented)
+    error = PlatformError(
+        status, message, type=STATUS.get(status, "UNKNOWN"), headers=headers, invented=invented
+    )
     error.body = {"error": {"code": status, "message": error.message, "status": error.type}}
     return error
 
@@ -58,7 +60,11 @@ class Vertex(Platform):
 
     def routes(self, messages: MessageRoutes) -> list[tuple[str, str, Handler]]:
         return [
-            ("POST", COUNT_ROUTE, self.route(messages.count_tokens)),  # before the model route it also matches
+            (
+                "POST",
+                COUNT_ROUTE,
+                self.route(messages.count_tokens),
+            ),  # before the model route it also matches
             ("POST", PREDICT_ROUTE, self.route(messages.create)),
         ]
 
@@ -77,7 +83,10 @@ class Vertex(Platform):
         body["model"] = self._first_party_name(name, params)
         if not counting:
             body["stream"] = params["specifier"] == "streamRawPredict"
-        request.headers = {**request.headers, "anthropic-version": "2023-06-01" if version == VERTEX_VERSION else version}
+        request.headers = {
+            **request.headers,
+            "anthropic-version": "2023-06-01" if version == VERTEX_VERSION else version,
+        }
         path = "/v1/messages/count_tokens" if counting else "/v1/messages"
         first_party(request, self.name, path, orjson.dumps(body))
 
@@ -104,7 +113,9 @@ class Vertex(Platform):
         found = _PATH.match(request.sent_path or request.path)
         model = found["model"] if found else "unknown"
         if error.status == 429:
-            kind = next((k for k in ("input_tokens", "output_tokens") if k.replace("_", " ") in error.message), "")
+            kind = next(
+                (k for k in ("input_tokens", "output_tokens") if k.replace("_", " ") in error.message), ""
+            )
             quota = f"online_prediction_{kind or 'requests'}{'_per_minute' if kind else ''}_per_base_model"
             message = (
                 f"Quota exceeded for aiplatform.googleapis.com/{quota} with base model: "
@@ -125,7 +136,9 @@ class Vertex(Platform):
     def answer(self, reply: Reply, request: Request) -> Reply:
         """Vertex sends no ``anthropic-ratelimit-*`` headers (its quotas are per project and base model)."""
         if any(name.startswith("anthropic-ratelimit-") for name, _ in reply.headers):
-            reply.headers = tuple((n, v) for n, v in reply.headers if not n.startswith("anthropic-ratelimit-"))
+            reply.headers = tuple(
+                (n, v) for n, v in reply.headers if not n.startswith("anthropic-ratelimit-")
+            )
         return reply
 
 

@@ -110,7 +110,9 @@ class MockApp:
             if admin:
                 self.admin.check_access(request, request.client)
             else:
-                if isinstance(handler, PlatformRoute):  # its credentials, then the request in first-party form
+                if isinstance(
+                    handler, PlatformRoute
+                ):  # its credentials, then the request in first-party form
                     platform = handler.platform
                     request.platform = platform.name
                     platform.admit(request, params)

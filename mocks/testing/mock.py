@@ -86,7 +86,12 @@ class Endpoint:
         settings = self._sdk_options(options, False, "/v1")
         access_token = settings.pop("api_key")
         return anthropic.AnthropicVertex(
-            **{"region": VERTEX_REGION, "project_id": VERTEX_PROJECT, "access_token": access_token, **settings}
+            **{
+                "region": VERTEX_REGION,
+                "project_id": VERTEX_PROJECT,
+                "access_token": access_token,
+                **settings,
+            }
         )
 
     def foundry_client(self, **options: Any) -> Any:

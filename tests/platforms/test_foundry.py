@@ -20,7 +20,11 @@ LOOKUP = {
 def test_create_sends_both_key_headers_and_answers_as_first_party(
     mockclaude: Any, mockclaude_foundry_client: Any
 ) -> None:
-    request = {"model": "claude-haiku-4-5", "max_tokens": 200, "messages": [{"role": "user", "content": "Name a tree."}]}
+    request = {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 200,
+        "messages": [{"role": "user", "content": "Name a tree."}],
+    }
     foundry = mockclaude_foundry_client.messages.create(**request)
     direct = mockclaude.client().messages.create(**request)
     assert foundry.content[0].text == direct.content[0].text != ""
@@ -30,8 +34,12 @@ def test_create_sends_both_key_headers_and_answers_as_first_party(
     assert headers["api-key"] == headers["x-api-key"] == "<redacted>"  # both sent; neither kept
 
 
-def test_a_first_party_recording_answers_a_foundry_request(mockclaude: Any, mockclaude_foundry_client: Any) -> None:
-    message = mockclaude_foundry_client.messages.create(model="claude-haiku-4-5", max_tokens=1024, messages=HELLO)
+def test_a_first_party_recording_answers_a_foundry_request(
+    mockclaude: Any, mockclaude_foundry_client: Any
+) -> None:
+    message = mockclaude_foundry_client.messages.create(
+        model="claude-haiku-4-5", max_tokens=1024, messages=HELLO
+    )
     assert message.content[0].text == "Hello! It's nice to meet you. How can I help you today?"
     assert mockclaude.journal.entries()[0]["origin"].startswith("recording:")
 
@@ -44,34 +52,50 @@ def test_the_stream_helper_on_a_port(mockclaude: Any) -> None:
         final = stream.get_final_message()
     assert text and final.content[0].text == text  # type: ignore[union-attr]
     entry = server.journal.entries()[0]
-    assert entry["stream"] is True and entry["platform"] == "foundry" and entry["model"] == "claude-sonnet-4-6"
+    assert (
+        entry["stream"] is True and entry["platform"] == "foundry" and entry["model"] == "claude-sonnet-4-6"
+    )
 
 
 def test_a_tool_round_trip(mockclaude_foundry_client: Any) -> None:
     client = mockclaude_foundry_client
     question = {"role": "user", "content": "Where is order A-1042?"}
     first = client.messages.create(
-        model="claude-opus-4-6", max_tokens=400, tools=[LOOKUP], tool_choice={"type": "any"}, messages=[question]
+        model="claude-opus-4-6",
+        max_tokens=400,
+        tools=[LOOKUP],
+        tool_choice={"type": "any"},
+        messages=[question],
     )
     call = next(block for block in first.content if block.type == "tool_use")
     assert first.stop_reason == "tool_use" and call.name == "lookup_order"
     result = {"type": "tool_result", "tool_use_id": call.id, "content": "shipped on Monday"}
     second = client.messages.create(
-        model="claude-opus-4-6", max_tokens=400, tools=[LOOKUP],
-        messages=[question, {"role": "assistant", "content": first.content}, {"role": "user", "content": [result]}],
+        model="claude-opus-4-6",
+        max_tokens=400,
+        tools=[LOOKUP],
+        messages=[
+            question,
+            {"role": "assistant", "content": first.content},
+            {"role": "user", "content": [result]},
+        ],
     )
     assert second.stop_reason == "end_turn" and second.content[0].type == "text"
 
 
 def test_count_tokens(mockclaude: Any, mockclaude_foundry_client: Any) -> None:
     counted = mockclaude_foundry_client.messages.count_tokens(model="claude-haiku-4-5", messages=HELLO)
-    assert counted.input_tokens == mockclaude.client().messages.count_tokens(model="claude-haiku-4-5", messages=HELLO).input_tokens
+    assert (
+        counted.input_tokens
+        == mockclaude.client().messages.count_tokens(model="claude-haiku-4-5", messages=HELLO).input_tokens
+    )
     assert mockclaude.journal.entries()[0]["path"] == "/anthropic/v1/messages/count_tokens"
 
 
 def test_an_entra_token_is_a_credential(mockclaude: Any) -> None:
     client = anthropic.AnthropicFoundry(
-        azure_ad_token_provider=lambda: "entra-token", base_url=mockclaude.serve().base_url + "/anthropic/",
+        azure_ad_token_provider=lambda: "entra-token",
+        base_url=mockclaude.serve().base_url + "/anthropic/",
         _strict_response_validation=True,
     )
     assert client.messages.create(model="claude-haiku-4-5", max_tokens=10, messages=HELLO).content
@@ -94,9 +118,15 @@ def test_missing_credentials_are_azure_s_401(mockclaude: Any) -> None:
 
 @pytest.mark.mockclaude(api_keys=("foundry-key",))
 def test_a_key_outside_the_configured_keys_is_refused(mockclaude: Any) -> None:
-    assert mockclaude.foundry_client().messages.create(model="claude-haiku-4-5", max_tokens=10, messages=HELLO).content
+    assert (
+        mockclaude.foundry_client()
+        .messages.create(model="claude-haiku-4-5", max_tokens=10, messages=HELLO)
+        .content
+    )
     with pytest.raises(anthropic.AuthenticationError) as caught:
-        mockclaude.foundry_client(api_key="wrong").messages.create(model="claude-haiku-4-5", max_tokens=10, messages=HELLO)
+        mockclaude.foundry_client(api_key="wrong").messages.create(
+            model="claude-haiku-4-5", max_tokens=10, messages=HELLO
+        )
     assert caught.value.body["error"]["message"].startswith("Access denied due to invalid subscription key")  # type: ignore[index]
 
 
@@ -122,7 +152,10 @@ def test_each_error_class(mockclaude_foundry_client: Any, status: int, error_cla
     client = mockclaude_foundry_client.with_options(max_retries=0)
     with pytest.raises(error_class) as caught:
         client.messages.create(
-            model="claude-haiku-4-5", max_tokens=10, messages=HELLO, extra_headers={"x-mockclaude-fault": str(status)}
+            model="claude-haiku-4-5",
+            max_tokens=10,
+            messages=HELLO,
+            extra_headers={"x-mockclaude-fault": str(status)},
         )
     error = caught.value
     assert isinstance(error, anthropic.APIStatusError) and error.status_code == status
@@ -132,7 +165,10 @@ def test_each_error_class(mockclaude_foundry_client: Any, status: int, error_cla
 def test_retries_recover_from_two_throttling_errors(mockclaude: Any) -> None:
     client = mockclaude.serve().foundry_client()
     message = client.messages.create(
-        model="claude-haiku-4-5", max_tokens=50, messages=HELLO, extra_headers={"x-mockclaude-fault": "429; times=2; retry_after=0"}
+        model="claude-haiku-4-5",
+        max_tokens=50,
+        messages=HELLO,
+        extra_headers={"x-mockclaude-fault": "429; times=2; retry_after=0"},
     )
     assert message.content[0].text
     assert [e["status"] for e in mockclaude.journal.entries()] == [429, 429, 200]

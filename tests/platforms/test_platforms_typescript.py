@@ -21,7 +21,9 @@ SCRIPT = Path(__file__).with_name("ts_platforms_smoke.cjs")
 def test_typescript_vertex_and_foundry_clients(mockclaude_server: Any) -> None:
     for package in ("vertex-sdk", "foundry-sdk"):
         if not (node_modules() / "@anthropic-ai" / package / "package.json").exists():
-            pytest.skip(f"@anthropic-ai/{package} is not installed: run `make ts-platforms` (needs npm and its registry)")
+            pytest.skip(
+                f"@anthropic-ai/{package} is not installed: run `make ts-platforms` (needs npm and its registry)"
+            )
     result = run_script(SCRIPT, mockclaude_server.base_url)
 
     for name in ("vertex", "foundry"):

@@ -37,9 +37,13 @@ def test_create_answers_as_the_first_party_api_does(mockclaude: Any, mockclaude_
     assert first["cost_usd"] == second["cost_usd"] > 0
 
 
-def test_a_first_party_recording_answers_a_vertex_request(mockclaude_vertex_client: Any, mockclaude: Any) -> None:
+def test_a_first_party_recording_answers_a_vertex_request(
+    mockclaude_vertex_client: Any, mockclaude: Any
+) -> None:
     # The shipped seed recording `hello.yaml` was made for POST /v1/messages with model claude-haiku-4-5.
-    message = mockclaude_vertex_client.messages.create(model="claude-haiku-4-5", max_tokens=1024, messages=HELLO)
+    message = mockclaude_vertex_client.messages.create(
+        model="claude-haiku-4-5", max_tokens=1024, messages=HELLO
+    )
     assert message.content[0].text == "Hello! It's nice to meet you. How can I help you today?"
     (entry,) = mockclaude.journal.entries()
     assert entry["origin"].startswith("recording:") and entry["platform"] == "vertex"
@@ -66,7 +70,10 @@ def test_a_tool_round_trip(mockclaude_vertex_client: Any) -> None:
     client = mockclaude_vertex_client
     question = {"role": "user", "content": "What is the weather in Paris?"}
     first = client.messages.create(
-        model=VERTEX_HAIKU, max_tokens=400, tools=[WEATHER], tool_choice={"type": "tool", "name": "get_weather"},
+        model=VERTEX_HAIKU,
+        max_tokens=400,
+        tools=[WEATHER],
+        tool_choice={"type": "tool", "name": "get_weather"},
         messages=[question],
     )
     assert first.stop_reason == "tool_use"
@@ -74,13 +81,21 @@ def test_a_tool_round_trip(mockclaude_vertex_client: Any) -> None:
     assert call.name == "get_weather" and isinstance(call.input["city"], str)  # type: ignore[index]
     result = {"type": "tool_result", "tool_use_id": call.id, "content": "18 °C, light rain"}
     second = client.messages.create(
-        model=VERTEX_HAIKU, max_tokens=400, tools=[WEATHER],
-        messages=[question, {"role": "assistant", "content": first.content}, {"role": "user", "content": [result]}],
+        model=VERTEX_HAIKU,
+        max_tokens=400,
+        tools=[WEATHER],
+        messages=[
+            question,
+            {"role": "assistant", "content": first.content},
+            {"role": "user", "content": [result]},
+        ],
     )
     assert second.stop_reason == "end_turn" and second.content[0].type == "text"
 
 
-def test_count_tokens_through_count_tokens_raw_predict(mockclaude: Any, mockclaude_vertex_client: Any) -> None:
+def test_count_tokens_through_count_tokens_raw_predict(
+    mockclaude: Any, mockclaude_vertex_client: Any
+) -> None:
     messages = [{"role": "user", "content": "How many tokens is this sentence, roughly?"}]
     counted = mockclaude_vertex_client.messages.count_tokens(model=VERTEX_HAIKU, messages=messages)
     direct = mockclaude.client().messages.count_tokens(model="claude-haiku-4-5", messages=messages)
@@ -92,7 +107,9 @@ def test_count_tokens_through_count_tokens_raw_predict(mockclaude: Any, mockclau
 
 def test_an_unknown_model_is_vertex_s_own_404(mockclaude_vertex_client: Any) -> None:
     with pytest.raises(anthropic.NotFoundError) as caught:
-        mockclaude_vertex_client.messages.create(model="claude-haiku-4-5@20990101", max_tokens=10, messages=HELLO)
+        mockclaude_vertex_client.messages.create(
+            model="claude-haiku-4-5@20990101", max_tokens=10, messages=HELLO
+        )
     error = caught.value.body["error"]  # type: ignore[index]
     assert error["code"] == 404 and error["status"] == "NOT_FOUND"
     assert error["message"].startswith(
@@ -103,7 +120,10 @@ def test_an_unknown_model_is_vertex_s_own_404(mockclaude_vertex_client: Any) -> 
 
 def test_a_missing_token_is_vertex_s_401(mockclaude: Any) -> None:
     server = mockclaude.serve()
-    url = server.base_url + "/v1/projects/p/locations/global/publishers/anthropic/models/claude-opus-4-6:rawPredict"
+    url = (
+        server.base_url
+        + "/v1/projects/p/locations/global/publishers/anthropic/models/claude-opus-4-6:rawPredict"
+    )
     body = {"anthropic_version": "vertex-2023-10-16", "max_tokens": 10, "messages": HELLO}
     response = httpx2.post(url, json=body, timeout=30)
     assert response.status_code == 401
@@ -118,7 +138,9 @@ def test_a_missing_token_is_vertex_s_401(mockclaude: Any) -> None:
 
 @pytest.mark.mockclaude(api_keys=("ya29.the-right-token",))
 def test_a_token_outside_the_configured_keys_is_refused(mockclaude: Any) -> None:
-    assert mockclaude.vertex_client().messages.create(model=VERTEX_HAIKU, max_tokens=10, messages=HELLO).content
+    assert (
+        mockclaude.vertex_client().messages.create(model=VERTEX_HAIKU, max_tokens=10, messages=HELLO).content
+    )
     with pytest.raises(anthropic.AuthenticationError) as caught:
         mockclaude.vertex_client(access_token="ya29.wrong").messages.create(
             model=VERTEX_HAIKU, max_tokens=10, messages=HELLO
@@ -140,12 +162,19 @@ def test_a_token_outside_the_configured_keys_is_refused(mockclaude: Any) -> None
     ],
 )
 def test_each_error_class(
-    mockclaude_vertex_client: Any, status: int, error_class: type[Exception], google_status: str | None, api_type: str | None
+    mockclaude_vertex_client: Any,
+    status: int,
+    error_class: type[Exception],
+    google_status: str | None,
+    api_type: str | None,
 ) -> None:
     client = mockclaude_vertex_client.with_options(max_retries=0)
     with pytest.raises(error_class) as caught:
         client.messages.create(
-            model=VERTEX_HAIKU, max_tokens=10, messages=HELLO, extra_headers={"x-mockclaude-fault": str(status)}
+            model=VERTEX_HAIKU,
+            max_tokens=10,
+            messages=HELLO,
+            extra_headers={"x-mockclaude-fault": str(status)},
         )
     error = caught.value
     assert isinstance(error, anthropic.APIStatusError) and error.status_code == status
@@ -162,7 +191,10 @@ def test_each_error_class(
 def test_retries_recover_from_two_throttling_errors(mockclaude: Any) -> None:
     client = mockclaude.serve().vertex_client()  # the SDK's default: 2 retries, its own backoff
     message = client.messages.create(
-        model=VERTEX_HAIKU, max_tokens=50, messages=HELLO, extra_headers={"x-mockclaude-fault": "429; times=2"}
+        model=VERTEX_HAIKU,
+        max_tokens=50,
+        messages=HELLO,
+        extra_headers={"x-mockclaude-fault": "429; times=2"},
     )
     assert message.content[0].text
     entries = mockclaude.journal.entries()
@@ -181,10 +213,15 @@ def test_a_rate_limit_is_resource_exhausted_without_anthropic_headers(mockclaude
         client.messages.create(model=VERTEX_HAIKU, max_tokens=10, messages=HELLO)
     error = caught.value.body["error"]  # type: ignore[index]
     assert error["status"] == "RESOURCE_EXHAUSTED"
-    assert "online_prediction_requests_per_base_model with base model: anthropic-claude-haiku-4-5" in error["message"]
+    assert (
+        "online_prediction_requests_per_base_model with base model: anthropic-claude-haiku-4-5"
+        in error["message"]
+    )
 
 
-def test_batches_are_refused_by_the_client_before_sending(mockclaude: Any, mockclaude_vertex_client: Any) -> None:
+def test_batches_are_refused_by_the_client_before_sending(
+    mockclaude: Any, mockclaude_vertex_client: Any
+) -> None:
     with pytest.raises(anthropic.AnthropicError, match="not supported in the Vertex client"):
         mockclaude_vertex_client.messages.batches.list()
     assert mockclaude.journal.entries() == []
