@@ -1,36 +1,36 @@
 """Wire adapters for cloud platforms onto the one pipeline: Google Vertex AI (:mod:`.vertex`), Microsoft
 Foundry (:mod:`.foundry`); Amazon Bedrock plugs in the same way.
 
-A :class:`Platform` owns its routes. For a request on one of them the app calls, in order:
+A platform's route is a :class:`PlatformRoute`: the handler of the app's route table for a platform path.
+For a request on it the app calls, in order:
 
-1. :meth:`Platform.admit`: the credentials as the platform's clients send them (its own 401 when they are
-   missing, or not among ``--api-key`` when keys are configured; never verified otherwise), then the request
-   rewritten in place into the first-party form (path ``/v1/messages`` or ``/v1/messages/count_tokens``, the
-   body with ``model``, the ``anthropic-version``); the platform and the path as sent stay on the request,
-   and the journal shows both;
-2. the first-party route, unchanged: recordings, rules, synthesis, faults, rate limits, stats, cost and
-   pacing work as for a first-party request, so one recording answers a request from any platform;
-3. :meth:`Platform.answer`: the reply as the platform sends it (headers it does not send removed);
-4. :meth:`Platform.error` for an error the mock raised (a fault, a rate limit, a refusal): the platform's own
-   error body where the platform answers itself, the API's envelope where it relays the model's answer.
+1. :meth:`PlatformRoute.enter`: the credentials as the platform's clients send them (the platform's own 401
+   when they are missing, or not among ``--api-key`` when keys are configured; never verified otherwise),
+   then a copy of the request in the first-party form (path ``/v1/messages`` or
+   ``/v1/messages/count_tokens``, the body with ``model``, ``anthropic-version``, the credential as
+   ``x-api-key``). The original stays what the journal shows, with the platform's name;
+2. the app's own checks and the first-party route, unchanged, on that copy: recordings, rules, synthesis,
+   faults, rate limits, stats, cost and pacing work as for a first-party request, so one recording answers
+   a request from any platform;
+3. :meth:`PlatformRoute.leave`: the answer, or the error, as the platform sends it: its own error body
+   where the platform answers itself, the API's envelope where it relays the model's answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from mockclaude.api.messages import MessageRoutes
 from mockclaude.config import AuthMode, MockConfig
 from mockclaude.errors import ApiError
 from mockclaude.protocol.catalog import ModelCatalog
-from mockclaude.wire.reply import Reply
+from mockclaude.wire.reply import JsonReply, Reply
 from mockclaude.wire.request import Request
 
 Handler = Callable[[Request, dict[str, str]], Reply]
-# Headers the mock's own markers: kept on a platform's error (they say the error was injected or invented).
-MARKERS = ("x-mockclaude-fault", "x-mockclaude-error")
+MARKERS = ("x-mockclaude-fault", "x-mockclaude-error")  # the mock's marks, kept on a platform's error
 
 
 @dataclass
@@ -44,37 +44,50 @@ class PlatformError(ApiError):
         return self.body
 
 
-def marked(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """The mock's markers among ``headers`` (an injected or invented error stays marked on any platform)."""
-    return tuple((name, value) for name, value in headers if name in MARKERS)
+def api_error(reply: Reply) -> tuple[str, str] | None:
+    """``(type, message)`` of an error answer in the API's envelope, or None (a success, a platform's body)."""
+    if reply.status < 400 or not isinstance(reply, JsonReply) or not isinstance(reply.payload, dict):
+        return None
+    detail = reply.payload.get("error")
+    if reply.payload.get("type") != "error" or not isinstance(detail, dict):
+        return None
+    return str(detail.get("type") or ""), str(detail.get("message") or "")
 
 
-class Platform:
-    """A platform's wire format: its routes, credentials, request and answer translation, error bodies."""
+def platform_reply(error: PlatformError, reply: Reply) -> JsonReply:
+    """``error`` in place of the error answer ``reply``, keeping the mock's marks and the journal's facts."""
+    marks = tuple((name, value) for name, value in reply.headers if name in MARKERS)
+    out = JsonReply(status=error.status, payload=error.body, headers=(*error.headers, *marks))
+    out.model, out.origin, out.rules = reply.model, reply.origin, reply.rules
+    return out
 
-    name: ClassVar[str]
 
-    def __init__(self, config: MockConfig, catalog: ModelCatalog) -> None:
-        self.config = config
-        self.catalog = catalog
+def bearer(headers: dict[str, str]) -> str:
+    """The token of ``Authorization: Bearer <token>``, or ""."""
+    auth = headers.get("authorization", "")
+    return auth[7:].strip() if auth[:7].lower() == "bearer " else ""
 
-    def routes(self, messages: MessageRoutes) -> list[tuple[str, str, Handler]]:
-        """``(method, path pattern, handler)`` rows for the app's route table."""
+
+class PlatformRoute:
+    """A platform's route: ``enter`` (the request in first-party form), the first-party ``handler``,
+    ``leave`` (the answer in the platform's form). Subclasses set ``name`` and override both."""
+
+    name = ""
+
+    def __init__(self, config: MockConfig, catalog: ModelCatalog, handler: Handler) -> None:
+        self.config, self.catalog, self.handler = config, catalog, handler
+
+    def __call__(self, request: Request, params: dict[str, str]) -> Reply:
+        return self.handler(request, params)
+
+    def enter(self, request: Request, params: dict[str, str]) -> Request:
+        """A copy of ``request`` in the first-party form, or the platform's error (raised)."""
         raise NotImplementedError
 
-    def admit(self, request: Request, params: dict[str, str]) -> None:
-        """Check the credentials, then rewrite ``request`` into the first-party form (in place)."""
-        raise NotImplementedError
-
-    def error(self, error: ApiError, request: Request) -> ApiError:
-        """An error the mock raised, as this platform sends it (default: the API's envelope)."""
-        return error
-
-    def answer(self, reply: Reply, request: Request) -> Reply:
-        """The first-party route's reply as this platform sends it (default: as it is)."""
+    def leave(self, reply: Reply, route: Request) -> Reply:
+        """The answer (or error) to ``route``, the first-party copy, as this platform sends it."""
         return reply
 
-    # -- helpers for the adapters ----------------------------------------------------------------------
     def credential_refused(self, credential: str) -> str | None:
         """Why ``credential`` is refused: "missing" (with ``--auth on``), "invalid" (not among ``--api-key``
         when keys are configured), or None."""
@@ -84,43 +97,22 @@ class Platform:
             return "invalid"
         return None
 
-    def route(self, handler: Handler) -> PlatformRoute:
-        return PlatformRoute(self, handler)
 
-
-def first_party(request: Request, platform: str, path: str, body: bytes | None = None) -> None:
-    """Rewrite ``request`` in place to the first-party ``path`` (and ``body``), remembering where it came."""
-    request.platform, request.sent_path, request.path = platform, request.path, path
-    if body is not None:
-        request.body = body
-
-
-def bearer(headers: dict[str, str]) -> str:
-    """The token of ``Authorization: Bearer <token>``, or ""."""
-    auth = headers.get("authorization", "")
-    return auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-
-
-@dataclass(frozen=True)
-class PlatformRoute:
-    """A route of a platform: the first-party ``handler`` answers, the platform shapes its reply.
-    The app finds the platform here (``handler.platform``) to admit the request and shape its errors."""
-
-    platform: Platform
-    handler: Handler
-
-    def __call__(self, request: Request, params: dict[str, str]) -> Reply:
-        return self.platform.answer(self.handler(request, params), request)
+def first_party_headers(headers: dict[str, str], credential: str, version: str | None) -> dict[str, str]:
+    """``headers`` as the first-party route takes them: the credential as ``x-api-key`` (none other), and
+    ``anthropic-version`` when given."""
+    out = {k: v for k, v in headers.items() if k not in ("authorization", "x-api-key", "api-key")}
+    if credential:
+        out["x-api-key"] = credential
+    if version is not None:
+        out["anthropic-version"] = version
+    return out
 
 
 def platform_routes(
     config: MockConfig, catalog: ModelCatalog, messages: MessageRoutes
 ) -> list[tuple[str, str, Handler]]:
-    """The routes of every platform adapter, for the app's route table."""
-    from mockclaude.platforms.foundry import Foundry
-    from mockclaude.platforms.vertex import Vertex
+    """The routes of the platform adapters, for the app's route table."""
+    from mockclaude.platforms import foundry, vertex
 
-    rows: list[tuple[str, str, Handler]] = []
-    for platform in (Vertex(config, catalog), Foundry(config, catalog)):
-        rows.extend(platform.routes(messages))
-    return rows
+    return [*vertex.routes(config, catalog, messages), *foundry.routes(config, catalog, messages)]

@@ -10,11 +10,14 @@ API's own answer and envelope. The clients refuse batches and the models list be
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 
 from mockclaude.api.messages import MessageRoutes
-from mockclaude.config import ValidationMode
-from mockclaude.platforms import Handler, Platform, PlatformError, bearer, first_party
+from mockclaude.config import MockConfig, ValidationMode
+from mockclaude.platforms import Handler, PlatformError, PlatformRoute, bearer, first_party_headers
+from mockclaude.protocol.catalog import ModelCatalog
 from mockclaude.wire.request import Request
 
 MESSAGES_ROUTE = "/anthropic/v1/messages"
@@ -40,24 +43,27 @@ def azure_error(status: int, code: str, message: str) -> PlatformError:
     return error
 
 
-class Foundry(Platform):
+def routes(
+    config: MockConfig, catalog: ModelCatalog, messages: MessageRoutes
+) -> list[tuple[str, str, Handler]]:
+    return [
+        ("POST", MESSAGES_ROUTE, FoundryRoute(config, catalog, messages.create)),
+        ("POST", COUNT_ROUTE, FoundryRoute(config, catalog, messages.count_tokens)),
+    ]
+
+
+class FoundryRoute(PlatformRoute):
     name = "foundry"
 
-    def routes(self, messages: MessageRoutes) -> list[tuple[str, str, Handler]]:
-        return [
-            ("POST", MESSAGES_ROUTE, self.route(messages.create)),
-            ("POST", COUNT_ROUTE, self.route(messages.count_tokens)),
-        ]
-
-    def admit(self, request: Request, params: dict[str, str]) -> None:
+    def enter(self, request: Request, params: dict[str, str]) -> Request:
         headers = request.headers
         key = headers.get("api-key") or headers.get("x-api-key") or bearer(headers)
         refused = self.credential_refused(key)
         if refused is not None:
             raise azure_error(401, "401", MISSING_KEY if refused == "missing" else INVALID_KEY)
-        request.api_key = key
         self._check_deployment(request.body)
-        first_party(request, self.name, request.path.removeprefix("/anthropic"))
+        path = request.path.removeprefix("/anthropic")
+        return replace(request, path=path, headers=first_party_headers(headers, key, None))
 
     def _check_deployment(self, raw: bytes) -> None:
         """A model Foundry does not offer has no deployment: Azure's 404 (other body problems are the API's)."""

@@ -14,22 +14,30 @@ The texts are Google's as quoted in public issue reports (see docs/how-to/vertex
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from typing import Any
 
 import orjson
 
 from mockclaude.api.messages import MessageRoutes
-from mockclaude.config import ValidationMode
-from mockclaude.errors import ApiError, invalid
-from mockclaude.platforms import Handler, Platform, PlatformError, bearer, first_party, marked
+from mockclaude.config import MockConfig, ValidationMode
+from mockclaude.errors import invalid
+from mockclaude.platforms import (
+    Handler,
+    PlatformError,
+    PlatformRoute,
+    api_error,
+    bearer,
+    first_party_headers,
+    platform_reply,
+)
+from mockclaude.protocol.catalog import ModelCatalog
 from mockclaude.wire.reply import Reply
 from mockclaude.wire.request import Request
 
 PREFIX = r"/v1(?:beta1)?/projects/(?P<project>[^/]+)/locations/(?P<region>[^/]+)/publishers/anthropic/models/"
 COUNT_ROUTE = PREFIX + r"count-tokens:rawPredict"
 PREDICT_ROUTE = PREFIX + r"(?P<model>[^/:]+):(?P<specifier>rawPredict|streamRawPredict)"
-_PATH = re.compile(PREFIX + r"(?P<model>[^/:]+):")
 VERTEX_VERSION = "vertex-2023-10-16"  # what 0.x SDKs send; the API's 2023-06-01
 
 STATUS = {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED"}
@@ -44,36 +52,31 @@ INVALID_TOKEN = (
 QUOTA_DOCS = "https://cloud.google.com/vertex-ai/docs/generative-ai/quotas-genai"
 
 
-def google_error(
-    status: int, message: str, headers: tuple[tuple[str, str], ...] = (), invented: bool = False
-) -> PlatformError:
-    """An error in Google's body; ``invented`` marks one that is the mock's own (never Vertex's)."""
-    error = PlatformError(
-        status, message, type=STATUS.get(status, "UNKNOWN"), headers=headers, invented=invented
-    )
-    error.body = {"error": {"code": status, "message": error.message, "status": error.type}}
+def google_error(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> PlatformError:
+    """An error in Google's body."""
+    error = PlatformError(status, message, type=STATUS.get(status, "UNKNOWN"), headers=headers)
+    error.body = {"error": {"code": status, "message": message, "status": error.type}}
     return error
 
 
-class Vertex(Platform):
+def routes(
+    config: MockConfig, catalog: ModelCatalog, messages: MessageRoutes
+) -> list[tuple[str, str, Handler]]:
+    return [
+        ("POST", COUNT_ROUTE, VertexRoute(config, catalog, messages.count_tokens)),  # before the model route
+        ("POST", PREDICT_ROUTE, VertexRoute(config, catalog, messages.create)),
+    ]
+
+
+class VertexRoute(PlatformRoute):
     name = "vertex"
 
-    def routes(self, messages: MessageRoutes) -> list[tuple[str, str, Handler]]:
-        return [
-            (
-                "POST",
-                COUNT_ROUTE,
-                self.route(messages.count_tokens),
-            ),  # before the model route it also matches
-            ("POST", PREDICT_ROUTE, self.route(messages.create)),
-        ]
-
-    def admit(self, request: Request, params: dict[str, str]) -> None:
-        refused = self.credential_refused(bearer(request.headers))
+    def enter(self, request: Request, params: dict[str, str]) -> Request:
+        token = bearer(request.headers)
+        refused = self.credential_refused(token)
         if refused is not None:
             challenge = (("www-authenticate", 'Bearer realm="https://accounts.google.com/"'),)
             raise google_error(401, MISSING_TOKEN if refused == "missing" else INVALID_TOKEN, challenge)
-        request.api_key = bearer(request.headers)
         body = _object(request.body)
         version = body.pop("anthropic_version", None)
         if not isinstance(version, str):
@@ -83,12 +86,11 @@ class Vertex(Platform):
         body["model"] = self._first_party_name(name, params)
         if not counting:
             body["stream"] = params["specifier"] == "streamRawPredict"
-        request.headers = {
-            **request.headers,
-            "anthropic-version": "2023-06-01" if version == VERTEX_VERSION else version,
-        }
+        headers = first_party_headers(
+            request.headers, token, "2023-06-01" if version == VERTEX_VERSION else version
+        )
         path = "/v1/messages/count_tokens" if counting else "/v1/messages"
-        first_party(request, self.name, path, orjson.dumps(body))
+        return replace(request, path=path, query={}, headers=headers, body=orjson.dumps(body))
 
     def _first_party_name(self, name: str, params: dict[str, str]) -> str:
         """The first-party name of the Vertex model ``name``: ``x@YYYYMMDD`` is ``x-YYYYMMDD`` when the API knows
@@ -107,39 +109,42 @@ class Vertex(Platform):
         dashed = name.replace("@", "-")
         return dashed if self.catalog.get(dashed) is model else model.id
 
-    def error(self, error: ApiError, request: Request) -> ApiError:
-        if isinstance(error, PlatformError) or error.status not in STATUS:
-            return error  # Vertex's own already, or the model's error relayed in the API's envelope
-        found = _PATH.match(request.sent_path or request.path)
-        model = found["model"] if found else "unknown"
-        if error.status == 429:
-            kind = next(
-                (k for k in ("input_tokens", "output_tokens") if k.replace("_", " ") in error.message), ""
+    def leave(self, reply: Reply, route: Request) -> Reply:
+        """Vertex's own errors in Google's body (without ``retry-after``: the client's backoff runs); the
+        model's relayed in the API's envelope; no ``anthropic-ratelimit-*`` headers (quotas are Google's)."""
+        failed = api_error(reply)
+        if failed is not None and reply.status in STATUS:
+            return platform_reply(
+                google_error(reply.status, self._message(reply.status, failed[1], route)), reply
             )
-            quota = f"online_prediction_{kind or 'requests'}{'_per_minute' if kind else ''}_per_base_model"
-            message = (
-                f"Quota exceeded for aiplatform.googleapis.com/{quota} with base model: "
-                f"anthropic-{model.split('@')[0]}. Please submit a quota increase request. {QUOTA_DOCS}."
-            )
-        elif error.status == 401:
-            message = INVALID_TOKEN
-        elif error.status == 403:
-            where = (request.sent_path or request.path).split("/v1/", 1)[-1].split(":")[0]
-            message = (
-                f"Permission 'aiplatform.endpoints.predict' denied on resource "
-                f"'//aiplatform.googleapis.com/{where}' (or it may not exist)."
-            )
-        else:
-            message = "Requested entity was not found."
-        return google_error(error.status, message, marked(error.headers), invented=error.invented)
-
-    def answer(self, reply: Reply, request: Request) -> Reply:
-        """Vertex sends no ``anthropic-ratelimit-*`` headers (its quotas are per project and base model)."""
         if any(name.startswith("anthropic-ratelimit-") for name, _ in reply.headers):
             reply.headers = tuple(
                 (n, v) for n, v in reply.headers if not n.startswith("anthropic-ratelimit-")
             )
         return reply
+
+    def _message(self, status: int, message: str, route: Request) -> str:
+        if status == 401:
+            return INVALID_TOKEN
+        if status == 403:
+            return "The caller does not have permission"
+        if status == 404:
+            return "Requested entity was not found."
+        kind = next((k for k in ("input_tokens", "output_tokens") if k.replace("_", " ") in message), "")
+        quota = f"online_prediction_{kind or 'requests'}{'_per_minute' if kind else ''}_per_base_model"
+        return (
+            f"Quota exceeded for aiplatform.googleapis.com/{quota} with base model: anthropic-{self._base(route)}. "
+            f"Please submit a quota increase request. {QUOTA_DOCS}."
+        )
+
+    def _base(self, route: Request) -> str:
+        """The base model's name in Google's quota texts: the Vertex name without its date."""
+        try:
+            name = str(orjson.loads(route.body).get("model"))
+        except (orjson.JSONDecodeError, AttributeError):
+            return "unknown"
+        model = self.catalog.get(name)
+        return (model.vertex if model is not None and model.vertex else name).split("@")[0]
 
 
 def _object(raw: bytes) -> dict[str, Any]:

@@ -74,8 +74,7 @@ class MockApp:
             ("GET", "/v1/models", self.models.list),
             ("GET", r"/v1/models/(?P<model_id>[^/]+)", self.models.retrieve),
             *self.admin.routes(),
-            # -- cloud platforms (mockclaude.platforms): their routes onto the same handlers --
-            *platform_routes(config, catalog, self.messages),
+            *platform_routes(config, catalog, self.messages),  # -- platform adapters --
         ):
             limit = config.max_batch_body_bytes if handler == self.batches.create else config.max_body_bytes
             self._routes.append((method, re.compile(pattern + "$"), handler, limit))
@@ -103,30 +102,27 @@ class MockApp:
             await asyncio.sleep(0)
         admin = request.path.startswith("/_mock/")
         fault: Fault | None = None
-        platform = None
+        platform: PlatformRoute | None = (
+            None  # -- platform adapters: the request as the first-party route takes it
+        )
+        route = request
         try:
             handler, params, limit = self._route(request)
+            if isinstance(handler, PlatformRoute):
+                platform, request.platform = handler, handler.name
             request.body = await read_body(receive, limit)
+            if platform is not None:
+                route = platform.enter(request, params)
             if admin:
                 self.admin.check_access(request, request.client)
             else:
-                if isinstance(
-                    handler, PlatformRoute
-                ):  # its credentials, then the request in first-party form
-                    platform = handler.platform
-                    request.platform = platform.name
-                    platform.admit(request, params)
-                    self._check_version(request)
-                else:
-                    self._check_headers(request)
-                fault = self.faults.select(request.path, self._model_names(request), request.headers)
+                self._check_headers(route)
+                fault = self.faults.select(route.path, self._model_names(route), route.headers)
                 error = fault.error() if fault is not None else None
                 if error is not None:
-                    raise self._with_rate_headers(error, request)
-            reply = handler(request, params)
+                    raise self._with_rate_headers(error, route)
+            reply = handler(route, params)
         except ApiError as error:
-            if platform is not None:  # as the platform sends it
-                error = platform.error(error, request)
             reply = JsonReply(
                 status=error.status, payload=error.envelope(request.request_id), headers=error.headers
             )
@@ -134,6 +130,8 @@ class MockApp:
             log.exception("internal error on %s %s", request.method, request.path)
             internal = ApiError(500, "internal error in the mock; see the server log", invented=True)
             reply = JsonReply(status=500, payload=internal.envelope(request.request_id))
+        if platform is not None:  # -- platform adapters: the answer in the platform's form
+            reply = platform.leave(reply, route)
         if admin:
             await self._render(reply, request, send, None)
             return
@@ -150,7 +148,7 @@ class MockApp:
         outcome = Outcome(
             request.request_id,
             request.method,
-            request.sent_path or request.path,
+            request.path,
             reply.status,
             time.time() - (time.monotonic() - request.started),
             redact_headers(request.headers),
@@ -252,10 +250,7 @@ class MockApp:
                 raise ApiError(401, "x-api-key header is required")
         elif self.config.api_keys and key not in self.config.api_keys:
             raise ApiError(401, "invalid x-api-key")
-        self._check_version(request)
-
-    def _check_version(self, request: Request) -> None:
-        version = request.headers.get("anthropic-version")
+        version = headers.get("anthropic-version")
         if version is None:
             raise invalid("anthropic-version: header is required")
         if self.versions and version not in self.versions:

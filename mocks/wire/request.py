@@ -29,7 +29,6 @@ class Request:
     api_key: str = ""  # from x-api-key or Authorization: Bearer; for rate-limit buckets, never logged
     client: str | None = None  # the peer's address
     platform: str | None = None  # the cloud platform it came through (mockclaude.platforms), if any
-    sent_path: str | None = None  # the path as sent, when a platform adapter rewrote it
 
     def query_one(self, name: str) -> str | None:
         values = self.query.get(name)

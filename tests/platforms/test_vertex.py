@@ -32,8 +32,12 @@ def test_create_answers_as_the_first_party_api_does(mockclaude: Any, mockclaude_
         "/v1/projects/mockclaude-project/locations/us-east5/publishers/anthropic/models/"
         f"{VERTEX_HAIKU}:rawPredict"
     )
-    assert first["request"]["body"]["model"] == "claude-haiku-4-5-20251001"
-    assert "anthropic_version" not in first["request"]["body"]
+    assert first["model"] == "claude-haiku-4-5-20251001"  # the answer's; the request as sent:
+    assert (
+        "model" not in first["request"]["body"]
+        and first["request"]["body"]["anthropic_version"] == "2026-10-21"
+    )
+    assert first["request"]["headers"]["authorization"] == "<redacted>"
     assert first["cost_usd"] == second["cost_usd"] > 0
 
 
