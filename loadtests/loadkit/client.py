@@ -26,10 +26,36 @@ from geventhttpclient import HTTPClient
 from geventhttpclient.url import URL
 from locust.exception import StopUser
 
-from .records import RATE_LIMIT_FAMILIES, Record, Workflow, status_class
+from .records import RATE_LIMIT_FAMILIES, Record, Workflow, catalog, status_class
 
 RETRYABLE = ("429", "529", "5xx", "timeout", "connection", "truncated")
 API_VERSION = "2023-06-01"
+VERTEX_MODELS = "/v1/projects/load-test/locations/us-east5/publishers/anthropic/models/"
+
+
+def credentials(platform: str, api_key: str) -> dict[str, str]:
+    """The headers a platform's client sends on every request (the key as its credential)."""
+    if platform == "vertex":  # an OAuth token; the version goes in the body
+        return {"authorization": f"Bearer {api_key}"}
+    if platform == "foundry":
+        return {"api-key": api_key, "x-api-key": api_key, "anthropic-version": API_VERSION}
+    return {"x-api-key": api_key, "anthropic-version": API_VERSION}
+
+
+def on_platform(platform: str, path: str, body: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
+    """A Messages request (``/v1/messages``, ``/v1/messages/count_tokens``) in a platform's wire format, as its
+    SDK client sends it; other requests (batches: no platform has them) go to the API's own routes."""
+    if path not in ("/v1/messages", "/v1/messages/count_tokens") or body is None or platform == "anthropic":
+        return path, body
+    if platform == "foundry":
+        return "/anthropic" + path, body
+    if path.endswith("count_tokens"):
+        return VERTEX_MODELS + "count-tokens:rawPredict", {**body, "anthropic_version": "vertex-2023-10-16"}
+    model = catalog().get(str(body.get("model")))
+    name = model.vertex if model is not None and model.vertex else str(body.get("model"))
+    rest = {k: v for k, v in body.items() if k != "model"}
+    specifier = "streamRawPredict" if body.get("stream") else "rawPredict"
+    return f"{VERTEX_MODELS}{name}:{specifier}", {**rest, "anthropic_version": "vertex-2023-10-16"}
 
 
 class BudgetSpent(StopUser):
@@ -70,6 +96,7 @@ class ApiClient:
         retries: int = 0,
         worker: str | None = None,
         budget_spent: Callable[[], bool] = lambda: False,
+        platform: str = "anthropic",
     ) -> None:
         url = URL(base_url)
         self.http = HTTPClient.from_url(
@@ -77,8 +104,9 @@ class ApiClient:
             concurrency=concurrency,
             network_timeout=timeout_s,
             connection_timeout=min(timeout_s, 10.0),
-            headers={"x-api-key": api_key, "anthropic-version": API_VERSION},
+            headers=credentials(platform, api_key),
         )
+        self.platform = platform
         self.prefix = url.path.rstrip("/")
         self.emit = emit
         self.timeout_s = timeout_s
@@ -156,7 +184,8 @@ class ApiClient:
         batch_price: bool,
     ) -> Exchange:
         stream = bool(body and body.get("stream"))
-        payload = orjson.dumps(body) if body is not None else b""
+        wire_path, wire_body = on_platform(self.platform, path, body)
+        payload = orjson.dumps(wire_body) if wire_body is not None else b""
         hdrs = (
             {"content-type": "application/json", **(headers or {})}
             if body is not None
@@ -177,7 +206,7 @@ class ApiClient:
         exchange = Exchange(rec, sent_at=t0)
         try:
             # the client's network_timeout is each socket read's: no byte for timeout_s is a timeout
-            response = self.http.request(method, self.prefix + path, body=payload, headers=hdrs)
+            response = self.http.request(method, self.prefix + wire_path, body=payload, headers=hdrs)
             rec.headers_ms = _ms(t0)
             self._read_headers(rec, response)
             if rec.status >= 400:

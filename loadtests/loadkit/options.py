@@ -17,6 +17,7 @@ HERE = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_DATA = HERE / "data" / "scenarios.yaml"
 DEFAULT_OUT = HERE / "results" / "latest"
 SHAPES = ("constant", "ramp", "step", "spike", "soak")
+PLATFORMS = ("anthropic", "vertex", "foundry")
 
 
 def add_arguments(parser: Any) -> None:
@@ -30,6 +31,12 @@ def add_arguments(parser: Any) -> None:
     )
     g.add_argument(
         "--retries", type=int, default=0, help="client retries on 429/529/5xx/timeouts (default 0)"
+    )
+    g.add_argument(
+        "--platform",
+        choices=PLATFORMS,
+        default="anthropic",
+        help="the wire format of Messages requests: the API's own, Google Vertex AI's or Microsoft Foundry's",
     )
     g.add_argument("--shape", choices=SHAPES, default="constant", help="load shape (with -u, -r, -t)")
     g.add_argument("--steps", default="1,2,4,8", help="step shape: user counts, one steady window each")

@@ -77,6 +77,7 @@ class LlmUser(User):
             retries=o.retries,
             worker=SINK.worker_id,
             budget_spent=SINK.budget_spent,
+            platform=o.platform,
         )
 
     def on_stop(self) -> None:

@@ -83,6 +83,8 @@ class ModelSpec:
     thinking: str = "adaptive"
     batch_max_tokens: int | None = None  # the Batch API's cap, where it differs from max_tokens (data only)
     sources: str = ""  # where the row's figures come from (see the file's header)
+    vertex: str | None = None  # its name on Google Vertex AI (None: not offered there)
+    foundry: str | None = None  # its name on Microsoft Foundry (None: not offered there)
 
     def feature(self, name: str) -> bool:
         return bool(self.features.get(name, False))
@@ -149,6 +151,16 @@ class ModelCatalog:
         for m in self.models:
             for name in (m.id, *m.aliases):
                 self._by_name[name] = m
+        # Platform names: the row's ``vertex``/``foundry`` name; on Vertex also a dated name without its
+        # ``@date``; on Foundry also the first-party names (deployments are named after the model by default).
+        self._by_platform_name: dict[tuple[str, str], ModelSpec] = {}
+        for m in self.models:
+            if m.vertex:
+                for name in (m.vertex, m.vertex.split("@")[0]):
+                    self._by_platform_name.setdefault(("vertex", name), m)
+            if m.foundry:
+                for name in (m.foundry, m.id, *m.aliases):
+                    self._by_platform_name.setdefault(("foundry", name), m)
 
     def get(self, name: str) -> ModelSpec | None:
         return self._by_name.get(name)
@@ -160,6 +172,11 @@ class ModelCatalog:
     def usable(self, name: str) -> ModelSpec | None:
         """The model a request may use: known and not retired."""
         m = self._by_name.get(name)
+        return m if m is not None and m.lifecycle != "retired" else None
+
+    def on_platform(self, platform: str, name: str) -> ModelSpec | None:
+        """The model ``platform`` (``vertex``, ``foundry``) offers under ``name``, not retired, or None."""
+        m = self._by_platform_name.get((platform, name))
         return m if m is not None and m.lifecycle != "retired" else None
 
     @classmethod

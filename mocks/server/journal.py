@@ -18,7 +18,14 @@ import orjson
 
 from mockclaude.protocol.sse import accumulate, parse_sse
 
-SECRET_HEADERS = ("x-api-key", "authorization", "cookie", "proxy-authorization", "x-mockclaude-admin-token")
+SECRET_HEADERS = (
+    "x-api-key",
+    "authorization",
+    "cookie",
+    "proxy-authorization",
+    "x-mockclaude-admin-token",
+    "api-key",  # Microsoft Foundry
+)
 MAX_KEPT_BODY = 64 * 1024
 
 
@@ -43,6 +50,7 @@ class Outcome:
     cut: str | None = None  # "error_event" or "drop" when a fault cut the stream
     duration_ms: float | None = None
     rules: Callable[[], list[dict[str, object]]] | None = None  # the rules tried, worked out when read
+    platform: str | None = None  # the cloud platform it came through (vertex, foundry, ...), if any
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -98,6 +106,7 @@ class Journal:
             "time": datetime.fromtimestamp(o.started, UTC).isoformat().replace("+00:00", "Z"),
             "method": o.method,
             "path": o.path,
+            "platform": o.platform,
             "status": o.status,
             "model": o.model,
             "origin": o.origin,

@@ -36,6 +36,7 @@ from mockclaude.wire.request import Request
 
 IN_PROCESS_URL = "http://mockclaude.invalid"
 PLACEHOLDER_KEY = "sk-ant-mockclaude-test"
+VERTEX_PROJECT, VERTEX_REGION = "mockclaude-project", "us-east5"  # what vertex_client() names
 
 
 class Endpoint:
@@ -55,11 +56,11 @@ class Endpoint:
         """The ``http_client`` for SDK clients, or None for the SDK's own (a live server)."""
         return None
 
-    def _sdk_options(self, options: dict[str, Any], asynchronous: bool) -> dict[str, Any]:
+    def _sdk_options(self, options: dict[str, Any], asynchronous: bool, path: str = "") -> dict[str, Any]:
         http_client = self.sdk_http_client(asynchronous)
         return {
             "api_key": self.api_key,
-            "base_url": self.base_url,
+            "base_url": self.base_url + path,
             "_strict_response_validation": True,
             **({"http_client": http_client} if http_client is not None else {}),
             **options,
@@ -76,6 +77,28 @@ class Endpoint:
         import anthropic
 
         return anthropic.AsyncAnthropic(**self._sdk_options(options, True))
+
+    def vertex_client(self, **options: Any) -> Any:
+        """An ``anthropic.AnthropicVertex`` client of this mock (region ``us-east5``, project
+        ``mockclaude-project``, the mock's key as the access token), strict; ``options`` override."""
+        import anthropic
+
+        settings = self._sdk_options(options, False, "/v1")
+        access_token = settings.pop("api_key")
+        return anthropic.AnthropicVertex(
+            **{
+                "region": VERTEX_REGION,
+                "project_id": VERTEX_PROJECT,
+                "access_token": access_token,
+                **settings,
+            }
+        )
+
+    def foundry_client(self, **options: Any) -> Any:
+        """An ``anthropic.AnthropicFoundry`` client of this mock (the mock's key as its API key), strict."""
+        import anthropic
+
+        return anthropic.AnthropicFoundry(**self._sdk_options(options, False, "/anthropic/"))
 
     def add_rules(self, rules: Any) -> Path:
         """Add rules (a list of rule mappings, ``{"rules": [...]}`` or YAML text) ahead of the others, in

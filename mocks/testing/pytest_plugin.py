@@ -7,6 +7,8 @@ Fixtures
                                  ``.async_client()``, ``.journal``, ``.faults``, ``.add_rules()``, ``.serve()``
     ``mockclaude_client``        an ``anthropic.Anthropic`` client wired to it in-process (strict validation)
     ``mockclaude_async_client``  the same for ``anthropic.AsyncAnthropic``
+    ``mockclaude_vertex_client`` an ``anthropic.AnthropicVertex`` client wired to it in-process (strict)
+    ``mockclaude_foundry_client`` an ``anthropic.AnthropicFoundry`` client wired to it in-process (strict)
     ``mockclaude_server``        the same mock on a free port of 127.0.0.1 (``.base_url``), with
                                  ``ANTHROPIC_BASE_URL`` and ``ANTHROPIC_API_KEY`` set for code that reads them
     ``mockclaude_journal``       the requests the code under test made (``.messages()``, ``.entries()``)
@@ -222,6 +224,20 @@ def mockclaude_client(mockclaude: MockClaude) -> Any:
 def mockclaude_async_client(mockclaude: MockClaude) -> Any:
     """An ``anthropic.AsyncAnthropic`` client answered in-process by the mock."""
     return mockclaude.async_client()
+
+
+@pytest.fixture()
+def mockclaude_vertex_client(mockclaude: MockClaude) -> Any:
+    """An ``anthropic.AnthropicVertex`` client answered in-process by the mock (on a port:
+    ``mockclaude_server.vertex_client()``)."""
+    return mockclaude.vertex_client()
+
+
+@pytest.fixture()
+def mockclaude_foundry_client(mockclaude: MockClaude) -> Any:
+    """An ``anthropic.AnthropicFoundry`` client answered in-process by the mock (on a port:
+    ``mockclaude_server.foundry_client()``)."""
+    return mockclaude.foundry_client()
 
 
 @pytest.fixture()

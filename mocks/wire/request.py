@@ -28,6 +28,7 @@ class Request:
     request_id: str = ""
     api_key: str = ""  # from x-api-key or Authorization: Bearer; for rate-limit buckets, never logged
     client: str | None = None  # the peer's address
+    platform: str | None = None  # the cloud platform it came through (mockclaude.platforms), if any
 
     def query_one(self, name: str) -> str | None:
         values = self.query.get(name)
