@@ -160,6 +160,56 @@ def _mockclaude_loop() -> Iterator[AppLoop]:
     loop.close()
 
 
+class MockPool:
+    """Mocks kept across tests, by configuration: a test whose settings match an earlier test's gets that
+    mock back, reset (:meth:`MockClaude.reset`), instead of a new one. Recording mocks are never kept (their
+    cassette is the test's own); at most ``size`` are kept, the least recently used closed first."""
+
+    def __init__(self, loop: AppLoop, size: int = 4) -> None:
+        self.loop = loop
+        self.size = size
+        self.idle: dict[MockConfig, MockClaude] = {}
+
+    def take(self, config: MockConfig) -> MockClaude:
+        from mockclaude.testing.mock import MockClaude
+
+        mock = self.idle.pop(config, None) if _poolable(config) else None
+        return mock if mock is not None else MockClaude(config, self.loop)
+
+    def give_back(self, config: MockConfig, mock: MockClaude) -> None:
+        if not _poolable(config):
+            mock.close()
+            return
+        try:
+            mock.reset()
+        except Exception:
+            mock.close()
+            raise
+        self.idle[config] = mock
+        while len(self.idle) > self.size:
+            self.idle.pop(next(iter(self.idle))).close()
+
+    def close(self) -> None:
+        for mock in self.idle.values():
+            mock.close()
+        self.idle.clear()
+
+
+def _poolable(config: MockConfig) -> bool:
+    try:
+        hash(config)
+    except TypeError:  # a marker value that is a list or a dict: build a mock for this test alone
+        return False
+    return not config.record_mode.records
+
+
+@pytest.fixture(scope="session")
+def _mockclaude_pool(_mockclaude_loop: AppLoop) -> Iterator[MockPool]:
+    pool = MockPool(_mockclaude_loop)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture()
 def mockclaude_config(request: pytest.FixtureRequest) -> MockConfig:
     """The :class:`~mockclaude.config.MockConfig` this test's mock is built from (marker settings)."""
@@ -187,29 +237,85 @@ def mockclaude_network(
         monkeypatch.setattr(target, name, replacement)
 
 
+def _arm(mock: MockClaude, settings: dict[str, Any]) -> None:
+    """The marker's added rules and faults, on a mock fresh or just reset."""
+    rules = settings.get("rules")
+    if rules is not None and not isinstance(rules, str | Path):
+        mock.add_rules(rules)
+    for fault in settings.get("faults") or ():
+        text, where = (fault, {}) if isinstance(fault, str) else (fault["fault"], {**fault})
+        where.pop("fault", None)
+        mock.faults.add(text, **where)
+
+
 @pytest.fixture()
 def mockclaude(
     request: pytest.FixtureRequest,
     mockclaude_config: MockConfig,
     mockclaude_network: None,
-    _mockclaude_loop: AppLoop,
+    _mockclaude_pool: MockPool,
 ) -> Iterator[MockClaude]:
-    """The mock in this process, built for this test (fresh journal, faults, prompt cache)."""
+    """The mock in this process, as if built for this test (fresh journal, faults, prompt cache): a mock of
+    an earlier test with the same settings is reused after a reset, so a test pays milliseconds, not the
+    loading of the contract."""
+    mock = _mockclaude_pool.take(mockclaude_config)
+    try:
+        _arm(mock, marker_settings(request.node))
+        yield mock
+    except BaseException:
+        mock.close()
+        raise
+    else:
+        _mockclaude_pool.give_back(mockclaude_config, mock)
+
+
+@pytest.fixture(scope="session")
+def mockclaude_session_config() -> MockConfig:
+    """The configuration of :func:`mockclaude_session`; override this fixture in a conftest to change it."""
+    return MockConfig(latency="instant")
+
+
+@pytest.fixture(scope="session")
+def mockclaude_session(mockclaude_session_config: MockConfig, _mockclaude_loop: AppLoop) -> Iterator[MockClaude]:
+    """One mock for the whole run, reset before every test that asks for it (journal, faults, batches,
+    caches, added rules): built once, so a test costs only its own requests. The network guard and the
+    test's marker ``faults``/``rules`` (added ones) apply per test."""
     from mockclaude.testing.mock import MockClaude
 
+    mock = MockClaude(mockclaude_session_config, _mockclaude_loop)
+    yield mock
+    mock.close()
+
+
+@pytest.fixture(scope="module")
+def mockclaude_module(request: pytest.FixtureRequest, _mockclaude_loop: AppLoop) -> Iterator[MockClaude]:
+    """One mock per test module, configured by the module's ``pytestmark = pytest.mark.mockclaude(...)``,
+    reset before every test that asks for it, like :func:`mockclaude_session`."""
+    from mockclaude.testing.mock import MockClaude
+
+    node = request.node
+    config = mock_config(node, marker_settings(node), request.config.getoption("--mockclaude-record-mode"))
+    mock = MockClaude(config, _mockclaude_loop)
+    yield mock
+    mock.close()
+
+
+_SHARED = ("mockclaude_session", "mockclaude_module")
+
+
+@pytest.fixture(autouse=True)
+def _mockclaude_shared_reset(request: pytest.FixtureRequest) -> None:
+    """Before a test that uses a shared mock: reset it, guard the network, arm the marker's rules/faults.
+    A test that uses none of them pays one membership check."""
+    shared = [name for name in _SHARED if name in request.fixturenames]
+    if not shared:
+        return
+    request.getfixturevalue("mockclaude_network")
     settings = marker_settings(request.node)
-    mock = MockClaude(mockclaude_config, _mockclaude_loop)
-    try:
-        rules = settings.get("rules")
-        if rules is not None and not isinstance(rules, str | Path):
-            mock.add_rules(rules)
-        for fault in settings.get("faults") or ():
-            text, where = (fault, {}) if isinstance(fault, str) else (fault["fault"], {**fault})
-            where.pop("fault", None)
-            mock.faults.add(text, **where)
-        yield mock
-    finally:
-        mock.close()
+    for name in shared:
+        mock: MockClaude = request.getfixturevalue(name)
+        mock.reset()
+        _arm(mock, settings)
 
 
 @pytest.fixture()
@@ -229,7 +335,7 @@ def mockclaude_server(mockclaude: MockClaude, monkeypatch: pytest.MonkeyPatch) -
     """The mock on a free port of 127.0.0.1; ``ANTHROPIC_BASE_URL`` points at it for this test."""
     import os
 
-    server = mockclaude.serve()
+    server = mockclaude.serve(reuse=True)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
     monkeypatch.setenv("ANTHROPIC_API_KEY", os.environ.get("ANTHROPIC_API_KEY") or server.api_key)
     if any(k.lower() in ("http_proxy", "https_proxy", "all_proxy") for k in os.environ):
