@@ -57,6 +57,8 @@ _NOT_RELAYED = {"content-length", "transfer-encoding", "connection", "content-en
 
 
 KeyPolicy = Callable[[Request], None]  # raises an ApiError to refuse forwarding a request
+# What is about to be written (VCR's before_record hooks): returns it changed, or None to record nothing.
+RecordHook = Callable[[dict[str, Any]], dict[str, Any] | None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +85,10 @@ class UpstreamSource:
         self.upstream = upstream.rstrip("/")
         self.spec_sha256 = spec_sha256
         self.key_policy = key_policy
+        # ``{"method", "path", "headers", "body"}`` and ``{"status", "headers", "body", "events"}`` before a
+        # recording is written (after redaction); either may change them or return None to record nothing.
+        self.before_record_request: RecordHook | None = None
+        self.before_record_response: RecordHook | None = None
         self._client: httpx2.AsyncClient | None = None
 
     def answer(self, request: Request, body: Any) -> UpstreamAnswer:
@@ -139,15 +145,34 @@ class UpstreamSource:
                 log.warning("upstream answer to %s is not JSON; nothing recorded", request.path)
                 return
         redact = self.store.redactor.apply
+        asked: dict[str, Any] | None = {
+            "method": request.method,
+            "path": request.path,
+            "headers": {k: v for k, v in request.headers.items() if k not in ("x-api-key", "authorization")},
+            "body": redact(body),
+        }
+        answered: dict[str, Any] | None = {
+            "status": upstream.status_code,
+            "headers": dict(upstream.headers),
+            "body": redact(response_body),
+            "events": [RecordedEvent(e.at_ms, e.event, redact(e.data)) for e in events],
+        }
+        if self.before_record_request is not None and asked is not None:
+            asked = self.before_record_request(asked)
+        if self.before_record_response is not None and asked is not None and answered is not None:
+            answered = self.before_record_response(answered)
+        if asked is None or answered is None:
+            log.info("before_record hook dropped %s %s; nothing recorded", request.method, request.path)
+            return
         document = recording_document(
-            method=request.method,
-            path=request.path,
-            body=redact(body),
-            request_headers=request.headers,
-            status=upstream.status_code,
-            response_headers=dict(upstream.headers),
-            response_body=redact(response_body),
-            events=[RecordedEvent(e.at_ms, e.event, redact(e.data)) for e in events],
+            method=asked["method"],
+            path=asked["path"],
+            body=asked["body"],
+            request_headers=asked["headers"],
+            status=answered["status"],
+            response_headers=answered["headers"],
+            response_body=answered["body"],
+            events=answered["events"],
             upstream=self.upstream,
             recorded_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             spec_sha256=self.spec_sha256,

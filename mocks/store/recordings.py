@@ -75,6 +75,7 @@ class RecordingStore:
         self.skipped: list[str] = []
         self._by_key: dict[str, Recording] = {}
         self.matcher = EXACT
+        self._chosen: Matcher | None = None  # a matcher set by the user (use_matcher), kept on reloads
         if directory is not None and directory.exists():
             self.matcher = load_matcher(directory)
             self._load(directory, skip_bad, cache_dir)
@@ -161,10 +162,21 @@ class RecordingStore:
         self._by_key[key] = recording
 
     def replace_with(self, other: RecordingStore) -> None:
-        """Take over another store's recordings (a reload), keeping this object in place."""
+        """Take over another store's recordings (a reload), keeping this object in place (and the matcher
+        given to :meth:`use_matcher`, if any)."""
         self._by_key = other._by_key
         self.skipped = other.skipped
         self.matcher = other.matcher
+        if self._chosen is not None:
+            self.use_matcher(self._chosen)
+
+    def use_matcher(self, matcher: Matcher) -> None:
+        """Match with ``matcher`` from now on, instead of the set's ``recording-set.yaml`` choice."""
+        recordings = list(self._by_key.values())
+        self._chosen = self.matcher = matcher
+        self._by_key = {}
+        for recording in recordings:
+            self.add(recording)
 
     def all(self) -> list[Recording]:
         return list(self._by_key.values())

@@ -211,6 +211,17 @@ class MockClaude(Endpoint):
             self.admin.reload()
         super().reset()
 
+    def use_matcher(self, matcher: Any) -> None:
+        """Match recordings with ``matcher``: a function of the request body returning what decides the
+        match (``lambda body: body["messages"][-1]``), or a :class:`~mockclaude.store.matchers.Matcher`."""
+        from mockclaude.store.matchers import Matcher
+
+        if not isinstance(matcher, Matcher):
+            if not callable(matcher):
+                raise TypeError(f"mockclaude: matcher must be a function of the request body, not {matcher!r}")
+            matcher = Matcher("custom", function=matcher)
+        self.app.pipeline.recordings.use_matcher(matcher)
+
     def serve(self, reuse: bool = False) -> LiveServer:
         """The same app on a free port of 127.0.0.1 (stopped by :meth:`close`); ``reuse``: the one already
         running, if any."""

@@ -56,6 +56,8 @@ from mockclaude.config import (  # standard library only: cheap to import
     MockConfig,
 )
 
+from mockclaude.errors import ConfigError
+
 if TYPE_CHECKING:
     from mockclaude.testing.admin_client import Faults, Journal
     from mockclaude.testing.inprocess import AppLoop
@@ -63,15 +65,27 @@ if TYPE_CHECKING:
 
 MARKER = "mockclaude"
 _PLUGIN_KEYS = {"recordings", "record_mode", "upstream", "rules", "faults", "allow_hosts", "allow_network"}
+# Settings that are functions of the test (not configuration): a mock with them is the test's alone.
+_TEST_HOOKS = ("matcher", "before_record_request", "before_record_response")
+_PLUGIN_KEYS.update(_TEST_HOOKS)
+PLUGIN_RECORD_MODES = (*RECORD_MODES, "rewrite")  # rewrite: the set's recordings deleted, then new_episodes
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockclaude", "mockclaude: the Anthropic Messages API mock")
     group.addoption(
         "--mockclaude-record-mode",
-        choices=RECORD_MODES,
+        choices=PLUGIN_RECORD_MODES,
         default=None,
-        help="record mode for every test that uses recordings (overrides the marker's record_mode)",
+        help="record mode for every test that uses recordings (overrides the marker's record_mode); "
+        "rewrite deletes a test's recordings once per run and records them again",
+    )
+    group.addoption(
+        "--mockclaude-block-network",
+        action="store_true",
+        default=False,
+        help="block every host but loopback in every test, not only in tests using the mockclaude fixtures "
+        "(a test's marker allow_hosts=/allow_network=True still apply)",
     )
 
 
@@ -117,9 +131,24 @@ def record_mode(settings: dict[str, Any], option: str | None) -> str:
     if "recordings" not in settings and "record_mode" not in settings:
         return ""
     mode = option or settings.get("record_mode") or "none"
-    if mode not in RECORD_MODES:
-        raise pytest.UsageError(f"record_mode={mode!r} is not one of {', '.join(RECORD_MODES)}")
+    if mode not in PLUGIN_RECORD_MODES:
+        raise pytest.UsageError(f"record_mode={mode!r} is not one of {', '.join(PLUGIN_RECORD_MODES)}")
     return str(mode)
+
+
+_REWRITTEN = pytest.StashKey[set[Path]]()
+
+
+def rewrite(node: pytest.Item | pytest.Module, directory: Path) -> None:
+    """Record mode ``rewrite``: delete the set's recordings, once per run (a set shared by several tests
+    is emptied before the first of them only), keeping its ``recording-set.yaml``."""
+    done = node.config.stash.setdefault(_REWRITTEN, set())
+    if directory in done:
+        return
+    done.add(directory)
+    for path in directory.rglob("*.yaml") if directory.is_dir() else ():
+        if path.name != "recording-set.yaml":
+            path.unlink()
 
 
 def mock_config(node: pytest.Item, settings: dict[str, Any], option: str | None) -> MockConfig:
@@ -130,6 +159,9 @@ def mock_config(node: pytest.Item, settings: dict[str, Any], option: str | None)
     if mode:
         where = settings.get("recordings", True)
         values["recordings_dir"] = cassette_dir(node) if where is True else here / where
+        if mode == "rewrite":
+            rewrite(node, values["recordings_dir"])
+            mode = "new_episodes"
         values["record_mode"] = mode
         values["upstream"] = settings.get("upstream", MockConfig.upstream)
     rules = settings.get("rules")
@@ -140,7 +172,7 @@ def mock_config(node: pytest.Item, settings: dict[str, Any], option: str | None)
         )
     try:
         return MockConfig(**values)
-    except TypeError as exc:
+    except (TypeError, ConfigError) as exc:
         raise pytest.UsageError(f"@pytest.mark.{MARKER}: {exc}") from None
 
 
@@ -170,14 +202,14 @@ class MockPool:
         self.size = size
         self.idle: dict[MockConfig, MockClaude] = {}
 
-    def take(self, config: MockConfig) -> MockClaude:
+    def take(self, config: MockConfig, shareable: bool = True) -> MockClaude:
         from mockclaude.testing.mock import MockClaude
 
-        mock = self.idle.pop(config, None) if _poolable(config) else None
+        mock = self.idle.pop(config, None) if shareable and _poolable(config) else None
         return mock if mock is not None else MockClaude(config, self.loop)
 
-    def give_back(self, config: MockConfig, mock: MockClaude) -> None:
-        if not _poolable(config):
+    def give_back(self, config: MockConfig, mock: MockClaude, shareable: bool = True) -> None:
+        if not (shareable and _poolable(config)):
             mock.close()
             return
         try:
@@ -238,7 +270,14 @@ def mockclaude_network(
 
 
 def _arm(mock: MockClaude, settings: dict[str, Any]) -> None:
-    """The marker's added rules and faults, on a mock fresh or just reset."""
+    """The marker's added rules and faults, on a mock fresh or just reset; its matcher and record hooks."""
+    matcher = settings.get("matcher")
+    if matcher is not None:
+        mock.use_matcher(matcher)
+    pipeline = mock.app.pipeline
+    if pipeline.upstream is not None:
+        pipeline.upstream.before_record_request = settings.get("before_record_request")
+        pipeline.upstream.before_record_response = settings.get("before_record_response")
     rules = settings.get("rules")
     if rules is not None and not isinstance(rules, str | Path):
         mock.add_rules(rules)
@@ -258,15 +297,17 @@ def mockclaude(
     """The mock in this process, as if built for this test (fresh journal, faults, prompt cache): a mock of
     an earlier test with the same settings is reused after a reset, so a test pays milliseconds, not the
     loading of the contract."""
-    mock = _mockclaude_pool.take(mockclaude_config)
+    settings = marker_settings(request.node)
+    shareable = not any(settings.get(k) is not None for k in _TEST_HOOKS)
+    mock = _mockclaude_pool.take(mockclaude_config, shareable)
     try:
-        _arm(mock, marker_settings(request.node))
+        _arm(mock, settings)
         yield mock
     except BaseException:
         mock.close()
         raise
     else:
-        _mockclaude_pool.give_back(mockclaude_config, mock)
+        _mockclaude_pool.give_back(mockclaude_config, mock, shareable)
 
 
 @pytest.fixture(scope="session")
@@ -304,13 +345,14 @@ _SHARED = ("mockclaude_session", "mockclaude_module")
 
 
 @pytest.fixture(autouse=True)
-def _mockclaude_shared_reset(request: pytest.FixtureRequest) -> None:
+def _mockclaude_autouse(request: pytest.FixtureRequest) -> None:
     """Before a test that uses a shared mock: reset it, guard the network, arm the marker's rules/faults.
-    A test that uses none of them pays one membership check."""
+    With ``--mockclaude-block-network``, guard every test's network. Otherwise a test pays one check."""
     shared = [name for name in _SHARED if name in request.fixturenames]
+    if shared or request.config.getoption("--mockclaude-block-network"):
+        request.getfixturevalue("mockclaude_network")
     if not shared:
         return
-    request.getfixturevalue("mockclaude_network")
     settings = marker_settings(request.node)
     for name in shared:
         mock: MockClaude = request.getfixturevalue(name)
