@@ -46,7 +46,10 @@ SDK_CALL = """
 
 STYLES: dict[str, tuple[str, str]] = {
     # style: (module header, one test with %(i)d)
-    "mockclaude_client": ("", "def test_%(i)d(mockclaude_client):\n    client = mockclaude_client" + SDK_CALL),
+    "mockclaude_client": (
+        "",
+        "def test_%(i)d(mockclaude_client):\n    client = mockclaude_client" + SDK_CALL,
+    ),
     "mockclaude_server": (
         "import anthropic\n",
         "def test_%(i)d(mockclaude_server):\n    client = anthropic.Anthropic()" + SDK_CALL,
@@ -129,7 +132,9 @@ def record_vcr_cassettes(folder: Path, count: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tests", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--styles", nargs="*", default=list(STYLES))

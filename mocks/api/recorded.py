@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from mockclaude.pipeline.stages import Handler, Pipeline
-from mockclaude.sources.upstream import BATCHES, MAX_LIVE_BATCHES, batch_of, exchange_path, local_results_url
+from mockclaude.sources.upstream import BATCHES, MAX_LIVE_BATCHES, batch_of, exchange_path
 from mockclaude.store.format import Recording
 from mockclaude.wire.reply import BytesReply, JsonReply, RelayReply, Reply
 from mockclaude.wire.request import Request
@@ -64,7 +64,9 @@ class RecordedRoutes:
         if batch_id is None:
             return recordings.find(method, path, body)
         started = self.replayed.get(batch_id)
-        elapsed_ms = 0.0 if started is None else (time.monotonic() - started) * 1000 * self.pipeline.config.speed
+        elapsed_ms = (
+            0.0 if started is None else (time.monotonic() - started) * 1000 * self.pipeline.config.speed
+        )
         return recordings.find_at(method, path, body, elapsed_ms)
 
     def _started(self, batch_id: str) -> None:
@@ -81,7 +83,9 @@ def _reply(recording: Recording) -> Reply:
     origin = f"recording:{recording.path.name}"
     if isinstance(recording.body, str):  # a batch's results, JSON Lines
         content_type = recording.headers.get("content-type", "application/x-jsonl")
-        reply: Reply = BytesReply(status=recording.status, body=recording.body.encode(), content_type=content_type)
+        reply: Reply = BytesReply(
+            status=recording.status, body=recording.body.encode(), content_type=content_type
+        )
     else:
         reply = JsonReply(status=recording.status, payload=recording.body)
     reply.origin = origin

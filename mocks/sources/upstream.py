@@ -247,11 +247,15 @@ def exchange_path(request: Request) -> str:
 
 def local_results_url(body: bytes, base_url: str) -> bytes:
     """A batch's JSON with its ``results_url`` on ``base_url`` instead of the upstream it was recorded from."""
-    return re.sub(
-        rb'("results_url"\s*:\s*")[^"]*?(/v1/messages/batches/)',
-        lambda m: m.group(1) + base_url.encode() + m.group(2),
-        body,
-    ) if b"results_url" in body else body
+    return (
+        re.sub(
+            rb'("results_url"\s*:\s*")[^"]*?(/v1/messages/batches/)',
+            lambda m: m.group(1) + base_url.encode() + m.group(2),
+            body,
+        )
+        if b"results_url" in body
+        else body
+    )
 
 
 def batch_of(path: str) -> str | None:

@@ -109,14 +109,14 @@ class Journal:
 
 
 def _names(tools: Any) -> list[str]:
-    return [t.get("name") for t in tools or () if isinstance(t, dict)]
+    return [str(t.get("name")) for t in tools or () if isinstance(t, dict)]
 
 
 def _tool_uses(response: Any) -> list[str]:
     """The names of the tools an answer (a Message, or a stream's summary) called."""
     message = response.get("message", response) if isinstance(response, dict) else None
     content = message.get("content") if isinstance(message, dict) else None
-    return [b.get("name") for b in content or () if isinstance(b, dict) and b.get("type") == "tool_use"]
+    return [str(b.get("name")) for b in content or () if isinstance(b, dict) and b.get("type") == "tool_use"]
 
 
 class Faults:

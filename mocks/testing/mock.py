@@ -218,7 +218,9 @@ class MockClaude(Endpoint):
 
         if not isinstance(matcher, Matcher):
             if not callable(matcher):
-                raise TypeError(f"mockclaude: matcher must be a function of the request body, not {matcher!r}")
+                raise TypeError(
+                    f"mockclaude: matcher must be a function of the request body, not {matcher!r}"
+                )
             matcher = Matcher("custom", function=matcher)
         self.app.pipeline.recordings.use_matcher(matcher)
 

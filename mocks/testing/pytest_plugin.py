@@ -55,7 +55,6 @@ from mockclaude.config import (  # standard library only: cheap to import
     RECORD_MODES,
     MockConfig,
 )
-
 from mockclaude.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -317,7 +316,9 @@ def mockclaude_session_config() -> MockConfig:
 
 
 @pytest.fixture(scope="session")
-def mockclaude_session(mockclaude_session_config: MockConfig, _mockclaude_loop: AppLoop) -> Iterator[MockClaude]:
+def mockclaude_session(
+    mockclaude_session_config: MockConfig, _mockclaude_loop: AppLoop
+) -> Iterator[MockClaude]:
     """One mock for the whole run, reset before every test that asks for it (journal, faults, batches,
     caches, added rules): built once, so a test costs only its own requests. The network guard and the
     test's marker ``faults``/``rules`` (added ones) apply per test."""

@@ -2,8 +2,8 @@
 
 The wheel and sdist are built from this checkout (``python -m build``); the wheel is installed with the
 ``pytest`` extra into a fresh virtual environment in a temporary folder; a user's test file there records
-against a second mock (started from that environment, ``python -m mockclaude serve``) as the upstream, and
-replays with the upstream stopped. Takes a minute; run it alone with ``pytest -m install``. Installing needs
+against a second mock (started from that environment, ``python -m mockclaude serve``) as the upstream, a
+message and a batch, and replays both with the upstream stopped. Takes a minute; run it alone with ``pytest -m install``. Installing needs
 the package index pip is configured with: without it the test is skipped, saying so.
 """
 
@@ -22,8 +22,9 @@ from tests.support.server import free_port
 pytestmark = [pytest.mark.install, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 
-USER_TEST = '''
+USER_TEST = """
 import os
+import time
 import pytest
 
 ASK = dict(model="claude-haiku-4-5", max_tokens=100)
@@ -43,7 +44,23 @@ def test_message(mockclaude_client, mockclaude_journal):
     else:
         assert not (origin or "").startswith("recording"), origin  # relayed from the upstream
         open(ANSWERS, "w").write(text)
-'''
+
+
+@pytest.mark.mockclaude(recordings=True, record_mode="once", upstream=UPSTREAM)
+def test_batch(mockclaude_client):
+    batches = mockclaude_client.messages.batches
+    batch = batches.create(requests=[{"custom_id": "q", "params": {**ASK, "messages": [{"role": "user", "content": "17 * 23?"}]}}])
+    for _ in range(300):
+        if batch.processing_status == "ended":
+            break
+        time.sleep(0.1)
+        batch = batches.retrieve(batch.id)
+    text = next(iter(batches.results(batch.id))).result.message.content[0].text
+    if os.environ.get("REPLAY"):
+        assert open(ANSWERS + ".batch").read() == text
+    else:
+        open(ANSWERS + ".batch", "w").write(text)
+"""
 
 
 def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> str:
@@ -87,7 +104,18 @@ def test_wheel_installs_and_records_then_replays_in_a_user_project(tmp_path: Pat
     }
     pytest_argv = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_bot.py"]
     upstream = subprocess.Popen(
-        [python, "-m", "mockclaude", "serve", "--port", str(port), "--latency", "instant"],
+        [
+            python,
+            "-m",
+            "mockclaude",
+            "serve",
+            "--port",
+            str(port),
+            "--latency",
+            "instant",
+            "--batch-processing-s",
+            "1",
+        ],
         cwd=project,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -100,7 +128,9 @@ def test_wheel_installs_and_records_then_replays_in_a_user_project(tmp_path: Pat
         upstream.wait(15)
     recorded = list((project / "recordings" / "test_bot" / "test_message").glob("*.yaml"))
     assert len(recorded) == 1, recorded
-    assert "sk-ant-user-project-key" not in recorded[0].read_text()
+    batch = list((project / "recordings" / "test_bot" / "test_batch").glob("*.yaml"))
+    assert len(batch) >= 3, batch  # the creation, its polls, the results
+    assert not any("sk-ant-user-project-key" in p.read_text() for p in recorded + batch)
 
     run(pytest_argv, cwd=project, env={**env, "REPLAY": "1"})  # the upstream is stopped
 

@@ -37,7 +37,9 @@ def session(client: Any) -> dict[str, Any]:
         batch = client.messages.batches.retrieve(batch.id)
         seen["states"].append(batch.processing_status)
     seen["counts"] = batch.request_counts.succeeded
-    seen["results"] = {r.custom_id: r.result.message.content[0].text for r in client.messages.batches.results(batch.id)}
+    seen["results"] = {
+        r.custom_id: r.result.message.content[0].text for r in client.messages.batches.results(batch.id)
+    }
     other = client.messages.batches.create(requests=REQUESTS[:1])
     seen["cancel"] = client.messages.batches.cancel(other.id).processing_status
     seen["deleted"] = client.messages.batches.delete(batch.id).type
@@ -51,7 +53,9 @@ def test_record_a_batch_and_a_message_then_replay_with_the_upstream_stopped(
     cassette = tmp_path / "cassette"
     with MockClaude(MockConfig(latency="instant", batch_processing_s=1.5)) as upstream:
         server = upstream.serve()
-        recorder = MockConfig(latency="instant", recordings_dir=cassette, record_mode="once", upstream=server.base_url)
+        recorder = MockConfig(
+            latency="instant", recordings_dir=cassette, record_mode="once", upstream=server.base_url
+        )
         with MockClaude(recorder) as mock:
             recorded = session(mock.client())
         forwarded = {(e["method"], e["path"].split("/")[-1]) for e in server.journal.entries()}
@@ -62,7 +66,9 @@ def test_record_a_batch_and_a_message_then_replay_with_the_upstream_stopped(
     assert any("results" in name for name in files) and any(name.startswith("models") for name in files)
 
     # The upstream is stopped: everything is answered from the cassette, on the recorded schedule.
-    with MockClaude(MockConfig(latency="instant", recordings_dir=cassette, record_mode="none", speed=2)) as mock:
+    with MockClaude(
+        MockConfig(latency="instant", recordings_dir=cassette, record_mode="none", speed=2)
+    ) as mock:
         replayed = session(mock.client())
         origins = {(e["path"], (e["origin"] or "").split(":")[0]) for e in mock.journal.entries(path=None)}
     assert {origin for _, origin in origins} == {"recording"}, origins
