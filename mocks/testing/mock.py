@@ -177,6 +177,7 @@ class MockClaude(Endpoint):
         self.loop = loop or AppLoop()
         self._owns_loop = loop is None
         self.servers: list[LiveServer] = []
+        self._client: Any = None
         # Recording forwards the client's key to the upstream: a real one from the environment then; else
         # the first key the mock accepts (api_keys), or a placeholder when it accepts any.
         recording = self.config.record_mode.records
@@ -202,6 +203,15 @@ class MockClaude(Endpoint):
     def sdk_http_client(self, asynchronous: bool) -> Any:
         return self.http_client(asynchronous=asynchronous)
 
+    def client(self, **options: Any) -> Any:
+        """An ``anthropic.Anthropic`` client of this mock, strict; without ``options`` the same one each time
+        (until it is closed), which a reused mock hands to every test."""
+        if options:
+            return super().client(**options)
+        if self._client is None or self._client.is_closed():
+            self._client = super().client()
+        return self._client
+
     def reset(self) -> None:
         """Back to the state it was built in, without rebuilding it: the journal, stats, armed faults,
         rate-limit buckets, batches, prompt cache and answer memo are cleared and rules added since are
@@ -209,7 +219,8 @@ class MockClaude(Endpoint):
         tests."""
         if self.rules.clear_added():
             self.admin.reload()
-        super().reset()
+        # Between tests no request is in flight: reset in this thread (no round trip to the app's loop).
+        self.app.reset()
 
     def use_matcher(self, matcher: Any) -> None:
         """Match recordings with ``matcher``: a function of the request body returning what decides the
@@ -241,6 +252,8 @@ class MockClaude(Endpoint):
         if upstream is not None:
             self.loop.run(upstream.close())
         self.admin.http.close()
+        if self._client is not None:
+            self._client.close()
         if self._owns_loop:
             self.loop.close()
         self._cleanup()
