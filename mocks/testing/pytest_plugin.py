@@ -11,13 +11,22 @@ Fixtures
                                  ``ANTHROPIC_BASE_URL`` and ``ANTHROPIC_API_KEY`` set for code that reads them
     ``mockclaude_journal``       the requests the code under test made (``.messages()``, ``.entries()``)
     ``mockclaude_faults``        faults armed for this test (``.add("529; times=2")``)
+    ``mockclaude_session``       one mock for the whole run (``mockclaude_session_config`` sets it up),
+    ``mockclaude_module``        or one per module (its ``pytestmark``): reset before each test using it
+
+A test's mock is reused by later tests with the same settings, reset in between (journal, stats, faults,
+buckets, batches, caches, added rules): a test costs milliseconds, not the loading of the contract.
 
 Marker ``@pytest.mark.mockclaude(...)`` (the closest one wins, key by key):
     ``recordings=True`` or a path (relative to the test file): answers come from that recording set; ``True``
     means a set per test, ``recordings/<module>/[<class>/]<test id>/`` next to the test file (a VCR cassette;
     a test id with characters unfit for a folder name, ``test_q[What is 2+2?]``, gets a short hash added)
-    ``record_mode="none"|"once"|"new_episodes"|"all"`` (VCR's modes; implies ``recordings=True``; default
-    ``none``; ``--mockclaude-record-mode`` overrides it for every test that uses recordings)
+    ``record_mode="none"|"once"|"new_episodes"|"all"|"rewrite"`` (VCR's modes, and pytest-recording's
+    rewrite: the set's recordings deleted once per run, then new_episodes; implies ``recordings=True``;
+    default ``none``; ``--mockclaude-record-mode`` overrides it for every test that uses recordings)
+    ``matcher=`` a function of the request body returning what decides the match
+    ``before_record_request=``/``before_record_response=`` functions of what is about to be recorded,
+    returning it changed or None (record nothing)
     ``upstream=`` where recording forwards to (default https://api.anthropic.com; allowed through the guard).
     Recording forwards the client's key: it needs ``ANTHROPIC_API_KEY``; without it a request to record is
     answered 401 naming that variable, and nothing is forwarded or written
