@@ -9,7 +9,7 @@ PORT   ?= 4010
 
 TEST_MYPY_FLAGS := $(addprefix --disable-error-code ,call-overload list-item union-attr index operator arg-type typeddict-item dict-item)
 
-.PHONY: help install mock record verify ts-sdk ts-platforms claude-code test drift-newest contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
+.PHONY: help install mock record verify ts-sdk ts-platforms bench-plugin claude-code test drift-newest contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,9 +30,16 @@ $(OLD_VENV)/.installed: Makefile
 	$(OLD_VENV)/bin/python -m pip install --quiet '$(OLD_SDK)'
 	touch $@
 
+# The mock's runtime alone (no test or developer tools), for `make mock` on a fresh clone. A venv that has
+# the developer install (.installed) has the runtime too.
+$(VENV)/.runtime: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -f $(VENV)/.installed -a $(VENV)/.installed -nt pyproject.toml || $(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
 install: $(VENV)/.installed  ## create .venv and install the project with its test tools
 
-mock: $(VENV)/.installed  ## run the mock server on $(HOST):$(PORT) with the shipped content
+mock: $(VENV)/.runtime  ## run the mock server on $(HOST):$(PORT) with the shipped content
 	$(PY) -m mockclaude serve --host $(HOST) --port $(PORT) $(ARGS)
 
 RECORDINGS ?= recordings
@@ -157,9 +164,13 @@ bench: $(VENV)/.installed  ## wrk: mock (stored/fresh/stream) vs Prism and WireM
 	test -f $(BENCH_DIR)/bench.py || { cp -r $(SHARED_BENCH) $(BENCH_DIR) && chmod -R u+w $(BENCH_DIR); }
 	$(BENCH_DIR)/setup.sh
 	$(PY) loadtests/bench/run.py --harness $(BENCH_DIR) $(ARGS)
+	$(MAKE) --no-print-directory bench-plugin ARGS=
 
 bench-recordings: $(VENV)/.installed  ## start-up, RSS and match cost with 10,000 and 100,000 recordings
 	$(PY) loadtests/bench/recordings_scale.py --sizes 10000 100000
+
+bench-plugin: $(VENV)/.installed  ## ms per test: the pytest plugin's fixtures vs responses and VCR.py (200 tests)
+	$(PY) loadtests/bench/plugin_overhead.py $(ARGS)
 
 soak: $(VENV)/.installed  ## steady 500 req/s for MINUTES (10), RSS sampled -> loadtests/bench/results/soak.md
 	$(PY) loadtests/bench/soak.py --minutes $(MINUTES) $(ARGS)

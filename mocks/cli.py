@@ -109,12 +109,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 def verify_command(paths: Sequence[Path | None], spec_path: Path) -> int:
     from mockclaude.store.verify import verify
 
+    missing = [str(p) for p in (*paths, spec_path) if p is not None and not p.exists()]
+    if missing:
+        print(f"mockclaude verify: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
     problems = verify([p for p in paths if p is not None], spec_path)
     for problem in problems:
         print(problem)
     count = sum(len(list(p.rglob("*.yaml"))) if p.is_dir() else 1 for p in paths if p is not None)
     print(f"verify: {count} file(s), {len(problems)} problem(s)", file=sys.stderr)
     return 1 if problems else 0
+
+
+def missing_paths(config: MockConfig) -> str:
+    """The configured files and folders that do not exist, each with its flag ("" when all do). A recording
+    folder may be missing when recording will create it."""
+    paths = {
+        "--spec": config.spec_path,
+        "--catalog": config.catalog_path,
+        "--rules": config.rules_dir,
+        "--faults": config.faults_file,
+    }
+    if not config.record_mode.records:
+        paths["--recordings"] = config.recordings_dir
+    missing = [f"{flag} {path}" for flag, path in paths.items() if path is not None and not path.exists()]
+    return f"no such file or directory: {'; '.join(missing)}" if missing else ""
 
 
 class _DroppedOnPurpose(logging.Filter):
@@ -127,6 +146,10 @@ def serve(config: MockConfig, log_level: str = "info") -> int:
 
     from mockclaude.server.app import create_app
 
+    missing = missing_paths(config)
+    if missing:
+        print(f"mockclaude: cannot start: {missing}", file=sys.stderr)
+        return 2
     try:
         app = create_app(config)
     except ConfigError as exc:  # a bad --fault, --faults file or --rate-limits
@@ -138,6 +161,12 @@ def serve(config: MockConfig, log_level: str = "info") -> int:
     # A fault that drops a connection ends a response on purpose; uvicorn would log it as an error.
     logging.getLogger("uvicorn.error").addFilter(_DroppedOnPurpose())
     print(f"mockclaude: serving the Messages API on http://{config.host}:{config.port}", file=sys.stderr)
+    if config.record_mode.value != "off":
+        print(
+            f"mockclaude: record mode {config.record_mode.value}: upstream {config.upstream}, "
+            f"recordings in {config.recordings_dir}",
+            file=sys.stderr,
+        )
     uvicorn.run(
         app,
         host=config.host,

@@ -171,7 +171,9 @@ class MessageRoutes:
         p.validate(COUNT_SCHEMAS[names_betas(request)], body)
         recording = p.recordings.find(request.method, request.path, body)
         if recording is not None:
-            return JsonReply(status=recording.status, payload=recording.body)
+            reply = JsonReply(status=recording.status, payload=recording.body)
+            reply.origin = f"recording:{recording.path.name}"
+            return reply
         model = p.model(body)
         p.check_rules(body, model, rules_semantic.COUNT_RULES)
         return JsonReply(payload={"input_tokens": input_tokens(body)})

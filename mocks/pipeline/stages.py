@@ -195,7 +195,8 @@ class Pipeline:
             f"no recording matches {exchange.method} {exchange.path} (record mode {self.config.record_mode.value!r}, "
             f"recordings in {self.config.recordings_dir}, matcher {self.recordings.matcher.kind!r}). "
             + (f"Closest: {near}. " if near else "The set is empty. ")
-            + "Record it with --record-mode new_episodes."
+            + "Record it with record mode new_episodes (the server's --record-mode new_episodes; in pytest "
+            "--mockclaude-record-mode new_episodes or @pytest.mark.mockclaude(record_mode='new_episodes'))."
         )
         log.warning(message)
         return ApiError(400, message, invented=True)

@@ -18,6 +18,7 @@ import orjson
 from mockclaude.api.batches import BatchRoutes
 from mockclaude.api.messages import MessageRoutes
 from mockclaude.api.models import ModelRoutes
+from mockclaude.api.recorded import RecordedRoutes
 from mockclaude.config import AuthMode, MockConfig, ValidationMode
 from mockclaude.errors import ApiError, invalid, not_found
 from mockclaude.pipeline.faults import Fault, FaultBook
@@ -58,6 +59,7 @@ class MockApp:
         self.messages = MessageRoutes(self.pipeline, self.watcher)
         self.batches = BatchRoutes(self.pipeline, self.stats.observe_batch_result)
         self.models = ModelRoutes(catalog, permissive=config.validation is ValidationMode.PERMISSIVE)
+        self.recorded = RecordedRoutes(self.pipeline)  # batches and models recorded and replayed
         self.admin = AdminRoutes(self)
         self.versions = _header_enum(contract.document, "anthropic-version")
         batch_path = r"/v1/messages/batches/(?P<batch_id>[^/]+)"
@@ -77,6 +79,8 @@ class MockApp:
             *platform_routes(config, catalog, self.messages),  # -- platform adapters --
         ):
             limit = config.max_batch_body_bytes if handler == self.batches.create else config.max_body_bytes
+            if pattern.startswith(("/v1/messages/batches", "/v1/models")):
+                handler = self.recorded.wrap(handler)
             self._routes.append((method, re.compile(pattern + "$"), handler, limit))
 
     # -- ASGI ------------------------------------------------------------------------------------------
@@ -212,6 +216,7 @@ class MockApp:
         if self.limiter is not None:
             self.limiter.reset()
         self.batches.store.clear()
+        self.recorded.reset()
         self.pipeline.prompt_cache.clear()
         self.messages.forget()
         self.pipeline.rules.reset_states()

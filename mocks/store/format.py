@@ -6,12 +6,14 @@ Format ``mockclaude-recording/1`` (JSON Schema in ``mocks/store/recording.schema
     recorded_at: 2026-11-24T20:00:00Z     # when
     upstream: https://api.anthropic.com   # from where
     spec_sha256: …                        # the contract in force
-    request:  {method, path, match_key, headers: {anthropic-version, anthropic-beta}, body}
+    request:  {method, path, match_key, headers: {anthropic-version, anthropic-beta}, body, after_ms?}
     response: {status, headers: {content-type, request-id}, body | events: [{at_ms, event, data}]}
 
 The match key is the SHA-256 of the canonical request body (sorted keys, null-valued keys and ``stream``
 removed; see :mod:`mockclaude.store.matchers`), so one recording answers both the streaming and the
-non-streaming form of a request. Credentials never reach a file: only the headers named in
+non-streaming form of a request. A batch's polls, cancel, results and delete carry ``after_ms``, their
+time since the batch was created: several recordings of one request (the polls) are its timeline, replayed on
+that schedule (see :meth:`mockclaude.store.recordings.RecordingStore.find_at`). Credentials never reach a file: only the headers named in
 ``KEPT_REQUEST_HEADERS``/``KEPT_RESPONSE_HEADERS`` are written.
 """
 
@@ -49,6 +51,7 @@ class Recording:
     body: Any = None
     events: tuple[RecordedEvent, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
+    after_ms: float | None = None  # a batch's follow-up: its time since the batch was created
 
     @property
     def is_stream(self) -> bool:
@@ -110,6 +113,7 @@ def recording_from_document(path: Path, data: Any) -> Recording:
         body=response.get("body"),
         events=events,
         headers={str(k).lower(): str(v) for k, v in (response.get("headers") or {}).items()},
+        after_ms=float(request["after_ms"]) if isinstance(request.get("after_ms"), int | float) else None,
     )
 
 
@@ -126,6 +130,7 @@ def recording_document(
     upstream: str,
     recorded_at: str,
     spec_sha256: str,
+    after_ms: float | None = None,
 ) -> dict[str, Any]:
     """The YAML document of one interaction, credentials and volatile headers left out."""
     response: dict[str, Any] = {
@@ -148,6 +153,7 @@ def recording_document(
             "match_key": match_key(method, path, body),
             "headers": {k: v for k, v in request_headers.items() if k.lower() in KEPT_REQUEST_HEADERS},
             "body": body,
+            **({"after_ms": round(after_ms, 1)} if after_ms is not None else {}),
         },
         "response": response,
     }

@@ -9,6 +9,7 @@ matchers, which return ``(matched, reason)``).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -89,14 +90,20 @@ class Matcher:
     - ``ignore_fields``: the same, less the top-level fields listed in ``ignore``;
     - ``last_user_message``: the model and the last user message only;
     - ``model_only``: the model only.
+    - ``custom``: what ``function`` returns for the body (null values dropped), e.g.
+      ``lambda body: body["messages"][-1]``; a test's own (the pytest plugin's ``matcher=``).
+
     Chosen per recording set with a ``recording-set.yaml`` (``matcher:``, ``ignore:``) in its directory.
     """
 
     kind: str = "exact"
     ignore: tuple[str, ...] = ()
+    function: Callable[[Any], Any] | None = None
 
     def view(self, body: Any) -> Any:
         canonical = _canonical(body)
+        if self.function is not None:
+            return self.function(canonical)
         if not isinstance(canonical, dict):
             return canonical
         if self.kind == "model_only":

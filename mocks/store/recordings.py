@@ -74,7 +74,9 @@ class RecordingStore:
         self.redactor = redactor or Redactor()
         self.skipped: list[str] = []
         self._by_key: dict[str, Recording] = {}
+        self._timelines: dict[str, list[Recording]] = {}  # a batch's polls: one request, several answers
         self.matcher = EXACT
+        self._chosen: Matcher | None = None  # a matcher set by the user (use_matcher), kept on reloads
         if directory is not None and directory.exists():
             self.matcher = load_matcher(directory)
             self._load(directory, skip_bad, cache_dir)
@@ -125,6 +127,16 @@ class RecordingStore:
             return None
         return self._by_key.get(self.matcher.key(method, path, self.redactor.apply(body)))
 
+    def find_at(self, method: str, path: str, body: Any, elapsed_ms: float) -> Recording | None:
+        """The recording of this request for ``elapsed_ms`` after its batch was created: of a timeline (the
+        polls of one batch), the last one recorded at or before then (the first one before it starts)."""
+        recording = self.find(method, path, body)
+        timeline = self._timelines.get(self._key_of(recording)) if recording is not None else None
+        if not timeline:
+            return recording
+        due = [r for r in timeline if (r.after_ms or 0.0) <= elapsed_ms]
+        return due[-1] if due else timeline[0]
+
     def explain(self, method: str, path: str, body: Any) -> list[tuple[Recording, MatchResult]]:
         """Every recording with whether it answers this request and why not, nearest first: matches, then
         the same method and path by fewest differing fields, then the rest; ties by file path.
@@ -152,19 +164,39 @@ class RecordingStore:
         ]
         return same_route[:count]
 
+    def _key_of(self, recording: Recording) -> str:
+        if self.matcher is EXACT:
+            return recording.key
+        return self.matcher.key(recording.method, recording.request_path, recording.request_body)
+
     def add(self, recording: Recording) -> None:
-        key = (
-            recording.key
-            if self.matcher is EXACT
-            else self.matcher.key(recording.method, recording.request_path, recording.request_body)
-        )
+        key = self._key_of(recording)
+        if recording.after_ms is not None:
+            timeline = [r for r in self._timelines.get(key, ()) if r.path != recording.path]
+            timeline.append(recording)
+            timeline.sort(key=lambda r: r.after_ms or 0.0)
+            self._timelines[key] = timeline
+            recording = timeline[-1]
         self._by_key[key] = recording
 
     def replace_with(self, other: RecordingStore) -> None:
-        """Take over another store's recordings (a reload), keeping this object in place."""
+        """Take over another store's recordings (a reload), keeping this object in place (and the matcher
+        given to :meth:`use_matcher`, if any)."""
         self._by_key = other._by_key
+        self._timelines = other._timelines
         self.skipped = other.skipped
         self.matcher = other.matcher
+        if self._chosen is not None:
+            self.use_matcher(self._chosen)
+
+    def use_matcher(self, matcher: Matcher) -> None:
+        """Match with ``matcher`` from now on, instead of the set's ``recording-set.yaml`` choice."""
+        recordings = list(self._by_key.values())
+        recordings += [r for timeline in self._timelines.values() for r in timeline]
+        self._chosen = self.matcher = matcher
+        self._by_key, self._timelines = {}, {}
+        for recording in recordings:
+            self.add(recording)
 
     def all(self) -> list[Recording]:
         return list(self._by_key.values())

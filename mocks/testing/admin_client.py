@@ -6,7 +6,7 @@ live server — so tests use the journal and faults the same way in both modes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx2
@@ -72,11 +72,51 @@ class Journal:
     def clear(self) -> None:
         self.admin.call("DELETE", "journal")
 
+    def count(
+        self,
+        path: str | None = "/v1/messages",
+        *,
+        model: str | None = None,
+        tool: str | None = None,
+        tool_use: str | None = None,
+        status: int | None = None,
+        stream: bool | None = None,
+        matcher: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> int:
+        """How many requests to ``path`` (None: any) match every criterion given: ``model`` (as asked or
+        as answered), ``tool`` (the request offers a tool of that name), ``tool_use`` (the answer called
+        it), ``status``, ``stream``, ``matcher`` (a function of the journal entry). For assertions:
+        ``assert mockclaude_journal.count(model="claude-haiku-4-5", tool="get_weather") == 2``."""
+
+        def matches(entry: dict[str, Any]) -> bool:
+            body = entry["request"]["body"] if isinstance(entry["request"]["body"], dict) else {}
+            return (
+                (model is None or model in (body.get("model"), entry.get("model")))
+                and (tool is None or tool in _names(body.get("tools")))
+                and (tool_use is None or tool_use in _tool_uses(entry.get("response")))
+                and (status is None or entry["status"] == status)
+                and (stream is None or bool(entry.get("stream")) is stream)
+                and (matcher is None or bool(matcher(entry)))
+            )
+
+        return sum(1 for entry in self.entries(path) if matches(entry))
+
     def __len__(self) -> int:
         return len(self.entries())
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.entries())
+
+
+def _names(tools: Any) -> list[str]:
+    return [str(t.get("name")) for t in tools or () if isinstance(t, dict)]
+
+
+def _tool_uses(response: Any) -> list[str]:
+    """The names of the tools an answer (a Message, or a stream's summary) called."""
+    message = response.get("message", response) if isinstance(response, dict) else None
+    content = message.get("content") if isinstance(message, dict) else None
+    return [str(b.get("name")) for b in content or () if isinstance(b, dict) and b.get("type") == "tool_use"]
 
 
 class Faults:

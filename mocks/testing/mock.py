@@ -13,6 +13,7 @@ Usable without pytest (the plugin in :mod:`mockclaude.testing.pytest_plugin` wra
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -29,6 +30,8 @@ import httpx2
 from mockclaude.config import MockConfig
 from mockclaude.errors import ApiError
 from mockclaude.files import dumps_yaml
+from mockclaude.protocol.catalog import ModelCatalog
+from mockclaude.protocol.contract import Contract
 from mockclaude.sources.upstream import KeyPolicy
 from mockclaude.testing.admin_client import Admin, AdminError, Faults, Journal
 from mockclaude.testing.inprocess import AppLoop, sdk_http_module, transports
@@ -139,8 +142,23 @@ class RuleFiles:
         path.write_text(text, encoding="utf-8")
         return path
 
+    def clear_added(self) -> bool:
+        """Remove the rules added during a test; True when there were some (the mock must reload)."""
+        added = sorted(self.directory.glob("10-added-*.yaml"))
+        for path in added:
+            path.unlink()
+        self._added = 0
+        return bool(added)
+
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@functools.lru_cache(maxsize=8)
+def compiled(spec_path: Path, catalog_path: Path) -> tuple[Contract, ModelCatalog]:
+    """The compiled contract and the model catalog, loaded once per process and shared by every mock built
+    from the same files (they are read-only once loaded): a test pays for its state, not for the YAML."""
+    return Contract(spec_path), ModelCatalog.load(catalog_path)
 
 
 def _real_keys_only(upstream: str) -> KeyPolicy:
@@ -165,13 +183,15 @@ class MockClaude(Endpoint):
     """The mock app in this process, reached through in-process transports; ``serve()`` adds a port."""
 
     def __init__(self, config: MockConfig | None = None, loop: AppLoop | None = None) -> None:
-        from mockclaude.server.app import create_app
+        from mockclaude.server.app import MockApp
 
         config = config or MockConfig(latency="instant")
         rules = RuleFiles(config.rules_dir)
         try:
             self.config = replace(config, rules_dir=rules.directory)
-            self.app = create_app(self.config, key_policy=_real_keys_only(self.config.upstream.rstrip("/")))
+            contract, catalog = compiled(self.config.spec_path, self.config.catalog_path)
+            policy = _real_keys_only(self.config.upstream.rstrip("/"))
+            self.app = MockApp(self.config, contract, catalog, key_policy=policy)
         except BaseException:
             rules.remove()
             raise
@@ -180,6 +200,7 @@ class MockClaude(Endpoint):
         self.loop = loop or AppLoop()
         self._owns_loop = loop is None
         self.servers: list[LiveServer] = []
+        self._client: Any = None
         # Recording forwards the client's key to the upstream: a real one from the environment then; else
         # the first key the mock accepts (api_keys), or a placeholder when it accepts any.
         recording = self.config.record_mode.records
@@ -205,8 +226,43 @@ class MockClaude(Endpoint):
     def sdk_http_client(self, asynchronous: bool) -> Any:
         return self.http_client(asynchronous=asynchronous)
 
-    def serve(self) -> LiveServer:
-        """The same app on a free port of 127.0.0.1 (stopped by :meth:`close`)."""
+    def client(self, **options: Any) -> Any:
+        """An ``anthropic.Anthropic`` client of this mock, strict; without ``options`` the same one each time
+        (until it is closed), which a reused mock hands to every test."""
+        if options:
+            return super().client(**options)
+        if self._client is None or self._client.is_closed():
+            self._client = super().client()
+        return self._client
+
+    def reset(self) -> None:
+        """Back to the state it was built in, without rebuilding it: the journal, stats, armed faults,
+        rate-limit buckets, batches, prompt cache and answer memo are cleared and rules added since are
+        removed; live servers keep running (their port is reused). What the shared fixtures do between
+        tests."""
+        if self.rules.clear_added():
+            self.admin.reload()
+        # Between tests no request is in flight: reset in this thread (no round trip to the app's loop).
+        self.app.reset()
+
+    def use_matcher(self, matcher: Any) -> None:
+        """Match recordings with ``matcher``: a function of the request body returning what decides the
+        match (``lambda body: body["messages"][-1]``), or a :class:`~mockclaude.store.matchers.Matcher`."""
+        from mockclaude.store.matchers import Matcher
+
+        if not isinstance(matcher, Matcher):
+            if not callable(matcher):
+                raise TypeError(
+                    f"mockclaude: matcher must be a function of the request body, not {matcher!r}"
+                )
+            matcher = Matcher("custom", function=matcher)
+        self.app.pipeline.recordings.use_matcher(matcher)
+
+    def serve(self, reuse: bool = False) -> LiveServer:
+        """The same app on a free port of 127.0.0.1 (stopped by :meth:`close`); ``reuse``: the one already
+        running, if any."""
+        if reuse and self.servers:
+            return self.servers[0]
         server = LiveServer(self)
         self.servers.append(server)
         return server
@@ -219,6 +275,8 @@ class MockClaude(Endpoint):
         if upstream is not None:
             self.loop.run(upstream.close())
         self.admin.http.close()
+        if self._client is not None:
+            self._client.close()
         if self._owns_loop:
             self.loop.close()
         self._cleanup()

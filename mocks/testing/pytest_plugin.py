@@ -13,13 +13,22 @@ Fixtures
                                  ``ANTHROPIC_BASE_URL`` and ``ANTHROPIC_API_KEY`` set for code that reads them
     ``mockclaude_journal``       the requests the code under test made (``.messages()``, ``.entries()``)
     ``mockclaude_faults``        faults armed for this test (``.add("529; times=2")``)
+    ``mockclaude_session``       one mock for the whole run (``mockclaude_session_config`` sets it up),
+    ``mockclaude_module``        or one per module (its ``pytestmark``): reset before each test using it
+
+A test's mock is reused by later tests with the same settings, reset in between (journal, stats, faults,
+buckets, batches, caches, added rules): a test costs milliseconds, not the loading of the contract.
 
 Marker ``@pytest.mark.mockclaude(...)`` (the closest one wins, key by key):
     ``recordings=True`` or a path (relative to the test file): answers come from that recording set; ``True``
     means a set per test, ``recordings/<module>/[<class>/]<test id>/`` next to the test file (a VCR cassette;
     a test id with characters unfit for a folder name, ``test_q[What is 2+2?]``, gets a short hash added)
-    ``record_mode="none"|"once"|"new_episodes"|"all"`` (VCR's modes; implies ``recordings=True``; default
-    ``none``; ``--mockclaude-record-mode`` overrides it for every test that uses recordings)
+    ``record_mode="none"|"once"|"new_episodes"|"all"|"rewrite"`` (VCR's modes, and pytest-recording's
+    rewrite: the set's recordings deleted once per run, then new_episodes; implies ``recordings=True``;
+    default ``none``; ``--mockclaude-record-mode`` overrides it for every test that uses recordings)
+    ``matcher=`` a function of the request body returning what decides the match
+    ``before_record_request=``/``before_record_response=`` functions of what is about to be recorded,
+    returning it changed or None (record nothing)
     ``upstream=`` where recording forwards to (default https://api.anthropic.com; allowed through the guard).
     Recording forwards the client's key: it needs ``ANTHROPIC_API_KEY``; without it a request to record is
     answered 401 naming that variable, and nothing is forwarded or written
@@ -57,6 +66,7 @@ from mockclaude.config import (  # standard library only: cheap to import
     RECORD_MODES,
     MockConfig,
 )
+from mockclaude.errors import ConfigError
 
 if TYPE_CHECKING:
     from mockclaude.testing.admin_client import Faults, Journal
@@ -65,15 +75,27 @@ if TYPE_CHECKING:
 
 MARKER = "mockclaude"
 _PLUGIN_KEYS = {"recordings", "record_mode", "upstream", "rules", "faults", "allow_hosts", "allow_network"}
+# Settings that are functions of the test (not configuration): a mock with them is the test's alone.
+_TEST_HOOKS = ("matcher", "before_record_request", "before_record_response")
+_PLUGIN_KEYS.update(_TEST_HOOKS)
+PLUGIN_RECORD_MODES = (*RECORD_MODES, "rewrite")  # rewrite: the set's recordings deleted, then new_episodes
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockclaude", "mockclaude: the Anthropic Messages API mock")
     group.addoption(
         "--mockclaude-record-mode",
-        choices=RECORD_MODES,
+        choices=PLUGIN_RECORD_MODES,
         default=None,
-        help="record mode for every test that uses recordings (overrides the marker's record_mode)",
+        help="record mode for every test that uses recordings (overrides the marker's record_mode); "
+        "rewrite deletes a test's recordings once per run and records them again",
+    )
+    group.addoption(
+        "--mockclaude-block-network",
+        action="store_true",
+        default=False,
+        help="block every host but loopback in every test, not only in tests using the mockclaude fixtures "
+        "(a test's marker allow_hosts=/allow_network=True still apply)",
     )
 
 
@@ -119,9 +141,24 @@ def record_mode(settings: dict[str, Any], option: str | None) -> str:
     if "recordings" not in settings and "record_mode" not in settings:
         return ""
     mode = option or settings.get("record_mode") or "none"
-    if mode not in RECORD_MODES:
-        raise pytest.UsageError(f"record_mode={mode!r} is not one of {', '.join(RECORD_MODES)}")
+    if mode not in PLUGIN_RECORD_MODES:
+        raise pytest.UsageError(f"record_mode={mode!r} is not one of {', '.join(PLUGIN_RECORD_MODES)}")
     return str(mode)
+
+
+_REWRITTEN = pytest.StashKey[set[Path]]()
+
+
+def rewrite(node: pytest.Item | pytest.Module, directory: Path) -> None:
+    """Record mode ``rewrite``: delete the set's recordings, once per run (a set shared by several tests
+    is emptied before the first of them only), keeping its ``recording-set.yaml``."""
+    done = node.config.stash.setdefault(_REWRITTEN, set())
+    if directory in done:
+        return
+    done.add(directory)
+    for path in directory.rglob("*.yaml") if directory.is_dir() else ():
+        if path.name != "recording-set.yaml":
+            path.unlink()
 
 
 def mock_config(node: pytest.Item, settings: dict[str, Any], option: str | None) -> MockConfig:
@@ -132,6 +169,9 @@ def mock_config(node: pytest.Item, settings: dict[str, Any], option: str | None)
     if mode:
         where = settings.get("recordings", True)
         values["recordings_dir"] = cassette_dir(node) if where is True else here / where
+        if mode == "rewrite":
+            rewrite(node, values["recordings_dir"])
+            mode = "new_episodes"
         values["record_mode"] = mode
         values["upstream"] = settings.get("upstream", MockConfig.upstream)
     rules = settings.get("rules")
@@ -142,7 +182,7 @@ def mock_config(node: pytest.Item, settings: dict[str, Any], option: str | None)
         )
     try:
         return MockConfig(**values)
-    except TypeError as exc:
+    except (TypeError, ConfigError) as exc:
         raise pytest.UsageError(f"@pytest.mark.{MARKER}: {exc}") from None
 
 
@@ -160,6 +200,56 @@ def _mockclaude_loop() -> Iterator[AppLoop]:
     loop = AppLoop()
     yield loop
     loop.close()
+
+
+class MockPool:
+    """Mocks kept across tests, by configuration: a test whose settings match an earlier test's gets that
+    mock back, reset (:meth:`MockClaude.reset`), instead of a new one. Recording mocks are never kept (their
+    cassette is the test's own); at most ``size`` are kept, the least recently used closed first."""
+
+    def __init__(self, loop: AppLoop, size: int = 4) -> None:
+        self.loop = loop
+        self.size = size
+        self.idle: dict[MockConfig, MockClaude] = {}
+
+    def take(self, config: MockConfig, shareable: bool = True) -> MockClaude:
+        from mockclaude.testing.mock import MockClaude
+
+        mock = self.idle.pop(config, None) if shareable and _poolable(config) else None
+        return mock if mock is not None else MockClaude(config, self.loop)
+
+    def give_back(self, config: MockConfig, mock: MockClaude, shareable: bool = True) -> None:
+        if not (shareable and _poolable(config)):
+            mock.close()
+            return
+        try:
+            mock.reset()
+        except Exception:
+            mock.close()
+            raise
+        self.idle[config] = mock
+        while len(self.idle) > self.size:
+            self.idle.pop(next(iter(self.idle))).close()
+
+    def close(self) -> None:
+        for mock in self.idle.values():
+            mock.close()
+        self.idle.clear()
+
+
+def _poolable(config: MockConfig) -> bool:
+    try:
+        hash(config)
+    except TypeError:  # a marker value that is a list or a dict: build a mock for this test alone
+        return False
+    return not config.record_mode.records
+
+
+@pytest.fixture(scope="session")
+def _mockclaude_pool(_mockclaude_loop: AppLoop) -> Iterator[MockPool]:
+    pool = MockPool(_mockclaude_loop)
+    yield pool
+    pool.close()
 
 
 @pytest.fixture()
@@ -189,29 +279,97 @@ def mockclaude_network(
         monkeypatch.setattr(target, name, replacement)
 
 
+def _arm(mock: MockClaude, settings: dict[str, Any]) -> None:
+    """The marker's added rules and faults, on a mock fresh or just reset; its matcher and record hooks."""
+    matcher = settings.get("matcher")
+    if matcher is not None:
+        mock.use_matcher(matcher)
+    pipeline = mock.app.pipeline
+    if pipeline.upstream is not None:
+        pipeline.upstream.before_record_request = settings.get("before_record_request")
+        pipeline.upstream.before_record_response = settings.get("before_record_response")
+    rules = settings.get("rules")
+    if rules is not None and not isinstance(rules, str | Path):
+        mock.add_rules(rules)
+    for fault in settings.get("faults") or ():
+        text, where = (fault, {}) if isinstance(fault, str) else (fault["fault"], {**fault})
+        where.pop("fault", None)
+        mock.faults.add(text, **where)
+
+
 @pytest.fixture()
 def mockclaude(
     request: pytest.FixtureRequest,
     mockclaude_config: MockConfig,
     mockclaude_network: None,
-    _mockclaude_loop: AppLoop,
+    _mockclaude_pool: MockPool,
 ) -> Iterator[MockClaude]:
-    """The mock in this process, built for this test (fresh journal, faults, prompt cache)."""
+    """The mock in this process, as if built for this test (fresh journal, faults, prompt cache): a mock of
+    an earlier test with the same settings is reused after a reset, so a test pays milliseconds, not the
+    loading of the contract."""
+    settings = marker_settings(request.node)
+    shareable = not any(settings.get(k) is not None for k in _TEST_HOOKS)
+    mock = _mockclaude_pool.take(mockclaude_config, shareable)
+    try:
+        _arm(mock, settings)
+        yield mock
+    except BaseException:
+        mock.close()
+        raise
+    else:
+        _mockclaude_pool.give_back(mockclaude_config, mock, shareable)
+
+
+@pytest.fixture(scope="session")
+def mockclaude_session_config() -> MockConfig:
+    """The configuration of :func:`mockclaude_session`; override this fixture in a conftest to change it."""
+    return MockConfig(latency="instant")
+
+
+@pytest.fixture(scope="session")
+def mockclaude_session(
+    mockclaude_session_config: MockConfig, _mockclaude_loop: AppLoop
+) -> Iterator[MockClaude]:
+    """One mock for the whole run, reset before every test that asks for it (journal, faults, batches,
+    caches, added rules): built once, so a test costs only its own requests. The network guard and the
+    test's marker ``faults``/``rules`` (added ones) apply per test."""
     from mockclaude.testing.mock import MockClaude
 
+    mock = MockClaude(mockclaude_session_config, _mockclaude_loop)
+    yield mock
+    mock.close()
+
+
+@pytest.fixture(scope="module")
+def mockclaude_module(request: pytest.FixtureRequest, _mockclaude_loop: AppLoop) -> Iterator[MockClaude]:
+    """One mock per test module, configured by the module's ``pytestmark = pytest.mark.mockclaude(...)``,
+    reset before every test that asks for it, like :func:`mockclaude_session`."""
+    from mockclaude.testing.mock import MockClaude
+
+    node = request.node
+    config = mock_config(node, marker_settings(node), request.config.getoption("--mockclaude-record-mode"))
+    mock = MockClaude(config, _mockclaude_loop)
+    yield mock
+    mock.close()
+
+
+_SHARED = ("mockclaude_session", "mockclaude_module")
+
+
+@pytest.fixture(autouse=True)
+def _mockclaude_autouse(request: pytest.FixtureRequest) -> None:
+    """Before a test that uses a shared mock: reset it, guard the network, arm the marker's rules/faults.
+    With ``--mockclaude-block-network``, guard every test's network. Otherwise a test pays one check."""
+    shared = [name for name in _SHARED if name in request.fixturenames]
+    if shared or request.config.getoption("--mockclaude-block-network"):
+        request.getfixturevalue("mockclaude_network")
+    if not shared:
+        return
     settings = marker_settings(request.node)
-    mock = MockClaude(mockclaude_config, _mockclaude_loop)
-    try:
-        rules = settings.get("rules")
-        if rules is not None and not isinstance(rules, str | Path):
-            mock.add_rules(rules)
-        for fault in settings.get("faults") or ():
-            text, where = (fault, {}) if isinstance(fault, str) else (fault["fault"], {**fault})
-            where.pop("fault", None)
-            mock.faults.add(text, **where)
-        yield mock
-    finally:
-        mock.close()
+    for name in shared:
+        mock: MockClaude = request.getfixturevalue(name)
+        mock.reset()
+        _arm(mock, settings)
 
 
 @pytest.fixture()
@@ -245,7 +403,7 @@ def mockclaude_server(mockclaude: MockClaude, monkeypatch: pytest.MonkeyPatch) -
     """The mock on a free port of 127.0.0.1; ``ANTHROPIC_BASE_URL`` points at it for this test."""
     import os
 
-    server = mockclaude.serve()
+    server = mockclaude.serve(reuse=True)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
     monkeypatch.setenv("ANTHROPIC_API_KEY", os.environ.get("ANTHROPIC_API_KEY") or server.api_key)
     if any(k.lower() in ("http_proxy", "https_proxy", "all_proxy") for k in os.environ):

@@ -57,7 +57,8 @@ def start_server(tmp: Path, *args: str, command: str = "serve") -> Server:
         if process.poll() is not None:
             raise RuntimeError(f"mock server exited early:\n{log.read_text()}")
         try:
-            httpx2.get(base_url + "/v1/models", headers=PROBE_HEADERS, timeout=0.5)
+            # The admin API: never forwarded or recorded in record mode (a models list now would be).
+            httpx2.get(base_url + "/_mock/health", headers=PROBE_HEADERS, timeout=0.5)
             return Server(base_url, process, log)
         except httpx2.TransportError:
             time.sleep(0.05)
