@@ -9,26 +9,15 @@ from functools import partial
 from typing import Any
 
 from mockclaude.api.memo import AnswerMemo, Stored
+from mockclaude.pipeline import context_edits
 from mockclaude.pipeline import semantic as rules_semantic
+from mockclaude.pipeline.betas import COUNT_SCHEMAS, CREATE_SCHEMAS, names_betas, not_emulated
 from mockclaude.pipeline.stages import Pipeline
 from mockclaude.protocol.tokens import input_tokens
 from mockclaude.sources.base import Answer, Exchange, MessageAnswer, RecordedStream
 from mockclaude.sources.reloading import ContentWatcher
 from mockclaude.wire.reply import JsonReply, Reply
 from mockclaude.wire.request import Request
-
-
-def names_betas(request: Request) -> bool:
-    """A beta request, as the API tells them apart: an ``anthropic-beta`` header naming any beta, or
-    ``?beta=true`` (the SDKs' beta clients always send it). Such a request is validated against the beta
-    schema, which takes every beta field whichever betas are named (what the API does with a beta field
-    whose beta is not named is not known: the SDK sends none of them itself). Unknown beta names are
-    accepted and ignored."""
-    return bool(request.headers.get("anthropic-beta", "").strip(" ,")) or request.query_one("beta") == "true"
-
-
-CREATE_SCHEMAS = {False: "MessageCreateParams", True: "BetaMessageCreateParams"}
-COUNT_SCHEMAS = {False: "MessageCountTokensParams", True: "BetaMessageCountTokensParams"}
 
 
 class ThreadNotFound(Exception):
@@ -130,15 +119,17 @@ class MessageRoutes:
                     return missing.reply(request.request_id)
             model = p.model(body)
             p.check_rules(body, model, rules_semantic.CREATE_RULES)
-            admission = p.admit(request, body, model)
+            edited, applied = context_edits.apply(body) if beta else (body, None)
+            admission = p.admit(request, edited, model)
             try:
                 answer = p.answer(
-                    Exchange(body, model, request.headers, method=request.method, path=request.path)
+                    Exchange(edited, model, request.headers, method=request.method, path=request.path)
                 )
             except Exception:
                 if admission is not None and p.limiter is not None:
                     p.limiter.settle(admission, 0, 0)  # no answer: only the request itself stays counted
                 raise
+            answer = context_edits.reported(answer, applied)
             stored = Stored(body, model, answer, usage=answer.usage())
             if p.rules.rules and not answer.origin.startswith("recording:"):
                 # Which rules were tried, for the journal: the same for every request this memo entry answers
@@ -148,10 +139,11 @@ class MessageRoutes:
                 self.memo.keep(memo_key, stored)
         else:
             admission = p.admit(request, stored.body, stored.model)
-        if beta:
-            self.threads.hold(stored.body, stored.answer)
         reply = p.encode(stored.body, stored.model, stored.answer, request.request_id, stored.encoded)
         reply.model, reply.origin, reply.rules = stored.model.id, stored.answer.origin, stored.rules
+        if beta:
+            self.threads.hold(stored.body, stored.answer)
+            reply.not_emulated = partial(not_emulated, stored.body)
         reply.usage = stored.usage if reply.status == 200 else None
         if admission is not None:
             reply.admission, reply.headers = admission, reply.headers + admission.headers
@@ -167,10 +159,18 @@ class MessageRoutes:
     def _count_tokens(self, request: Request) -> Reply:
         p = self.pipeline
         body = p.parse(request)
-        p.validate(COUNT_SCHEMAS[names_betas(request)], body)
+        beta = names_betas(request)
+        p.validate(COUNT_SCHEMAS[beta], body)
         recording = p.recordings.find(request.method, request.path, body)
         if recording is not None:
             return JsonReply(status=recording.status, payload=recording.body)
         model = p.model(body)
         p.check_rules(body, model, rules_semantic.COUNT_RULES)
-        return JsonReply(payload={"input_tokens": input_tokens(body)})
+        edited, applied = context_edits.apply(body) if beta else (body, None)
+        payload: dict[str, Any] = {"input_tokens": input_tokens(edited)}
+        if applied is not None:
+            payload["context_management"] = {"original_input_tokens": input_tokens(body)}
+        reply = JsonReply(payload=payload)
+        if beta:
+            reply.not_emulated = partial(not_emulated, body)
+        return reply

@@ -43,6 +43,8 @@ class Outcome:
     cut: str | None = None  # "error_event" or "drop" when a fault cut the stream
     duration_ms: float | None = None
     rules: Callable[[], list[dict[str, object]]] | None = None  # the rules tried, worked out when read
+    # A beta request's fields accepted but not emulated ("accepted, not emulated"), worked out when read.
+    not_emulated: Callable[[], list[str]] | None = None
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -102,6 +104,7 @@ class Journal:
             "model": o.model,
             "origin": o.origin,
             "rules": o.rules() if o.rules is not None else None,
+            "not_emulated": o.not_emulated() if o.not_emulated is not None else None,
             "fault": o.fault,
             "stream": o.stream,
             "request": {"headers": o.headers, "body": _body(o.body)},
