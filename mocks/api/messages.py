@@ -168,8 +168,10 @@ class MessageRoutes:
         p.check_rules(body, model, rules_semantic.COUNT_RULES)
         edited, applied = context_edits.apply(body) if beta else (body, None)
         payload: dict[str, Any] = {"input_tokens": input_tokens(edited)}
-        if applied is not None:
-            payload["context_management"] = {"original_input_tokens": input_tokens(body)}
+        if applied is not None:  # the count before the edits (deferred tools are never counted)
+            payload["context_management"] = {
+                "original_input_tokens": input_tokens(context_edits.loaded(body))
+            }
         reply = JsonReply(payload=payload)
         if beta:
             reply.not_emulated = partial(not_emulated, body)

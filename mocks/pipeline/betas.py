@@ -98,6 +98,7 @@ FIELDS: tuple[BetaField, ...] = (
     BetaField("context_management.edits[clear_tool_uses_20250919]", "emulated"),
     BetaField("context_management.edits[clear_thinking_20251015]", "emulated"),
     BetaField("messages[system]", "emulated"),
+    BetaField("tools[].defer_loading", "emulated"),
     # Beta-only, accepted only: validated, then answered as if absent.
     BetaField("context_management.edits[compact_20260112]", "accepted only"),
     BetaField("compaction", "accepted only"),
@@ -110,7 +111,6 @@ FIELDS: tuple[BetaField, ...] = (
     BetaField("output_config.task_budget", "accepted only"),
     BetaField("messages[system].output_config", "accepted only"),
     BetaField("messages[system].clear_at", "accepted only"),
-    BetaField("tools[].defer_loading", "accepted only"),
 )
 
 NOT_EMULATED = tuple(f for f in FIELDS if f.treatment == "accepted only")

@@ -7,7 +7,8 @@ cleared, keeping the newest ``keep`` and any named in ``exclude_tools``; ``clear
 inputs too; nothing happens unless at least ``clear_at_least`` tokens go) and ``clear_thinking_20251015``
 (thinking blocks of all but the newest ``keep`` assistant turns are removed). Defaults as the API documents
 them: trigger 100,000 input tokens, keep 3 tool uses, keep 1 thinking turn. ``compact_20260112`` is accepted
-only (no summary is written): see docs/reference/beta.md.
+only (no summary is written): see docs/reference/beta.md. Tools with ``defer_loading`` stay out of the
+context until a tool search discovers them (:func:`loaded`).
 """
 
 from __future__ import annotations
@@ -120,12 +121,45 @@ def _clear_thinking(
     }
 
 
+def _referenced(node: Any, names: set[str]) -> set[str]:
+    """Tool names a conversation has discovered: every ``tool_reference`` block, however deep (in a client
+    ``tool_result`` or a server ``tool_search_tool_result``)."""
+    if isinstance(node, list):
+        for item in node:
+            _referenced(item, names)
+    elif isinstance(node, dict):
+        if node.get("type") == "tool_reference" and isinstance(node.get("tool_name"), str):
+            names.add(node["tool_name"])
+        for value in node.values():
+            if isinstance(value, dict | list):
+                _referenced(value, names)
+    return names
+
+
+def loaded(body: dict[str, Any]) -> dict[str, Any]:
+    """What the model sees of the tools (beta ``defer_loading``, tool search): a deferred tool is not in its
+    context, so it is neither counted nor called, until a ``tool_reference`` to it appears in the
+    conversation (a tool search result). A deferred tool that ``tool_choice`` names stays."""
+    tools = body.get("tools")
+    if not isinstance(tools, list) or not any(isinstance(t, dict) and t.get("defer_loading") for t in tools):
+        return body
+    found = _referenced(body.get("messages"), set())
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict) and isinstance(choice.get("name"), str):
+        found.add(choice["name"])
+    kept = [
+        t for t in tools if not (isinstance(t, dict) and t.get("defer_loading")) or t.get("name") in found
+    ]
+    return {**body, "tools": kept}
+
+
 EDITS = {"clear_tool_uses_20250919": _clear_tool_uses, "clear_thinking_20251015": _clear_thinking}
 
 
 def apply(body: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
-    """The conversation after the request's edits, and the edits that changed it (``None``: the request
-    asked for no context management)."""
+    """The context the model sees: deferred tools left out (:func:`loaded`), then the request's edits; and
+    the edits that changed it (``None``: the request asked for no context management)."""
+    body = loaded(body)
     management = body.get("context_management")
     if not isinstance(management, dict):
         return body, None

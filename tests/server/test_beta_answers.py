@@ -168,6 +168,7 @@ def batch_request(custom_id: str) -> dict[str, Any]:
             "messages": tool_conversation(5),
             "tools": [{**LOOKUP, "defer_loading": True}],
             "context_management": {"edits": edits},
+            "mcp_servers": [{"type": "url", "url": "https://mcp.example.com/sse", "name": "example"}],
         },
     }
 
@@ -178,7 +179,7 @@ def test_beta_batch_takes_beta_params_and_answers_beta_results(
     raw = client.beta.messages.batches.with_raw_response.create(requests=[batch_request("one")], betas=BETAS)
     batch = raw.parse()
     entry = journal_entry(mock_server, raw.http_response.headers["request-id"])
-    assert entry["not_emulated"] == ["requests[0].params.tools[].defer_loading"]
+    assert entry["not_emulated"] == ["requests[0].params.mcp_servers"]  # the rest is emulated
     wait_ended(client, batch.id)
     # Without betas the SDK's beta batch calls look like stable ones on the wire: name them, so the answer is
     # checked as a beta answer (the JSONL line against BetaMessageBatchIndividualResponse).
@@ -271,13 +272,13 @@ def test_journal_marks_beta_fields_accepted_but_not_emulated(
         model=MODEL,
         max_tokens=256,
         messages=[{"role": "user", "content": "hi"}],
-        tools=[{**LOOKUP, "defer_loading": True}],
+        tools=[LOOKUP],
         mcp_servers=[{"type": "url", "url": "https://mcp.example.com/sse", "name": "example"}],
         output_config={"effort": "low", "task_budget": {"type": "tokens", "total": 20000}},
         betas=BETAS,
     )
     entry = journal_entry(mock_server, raw.http_response.headers["request-id"])
-    assert entry["not_emulated"] == ["mcp_servers", "output_config.task_budget", "tools[].defer_loading"]
+    assert entry["not_emulated"] == ["mcp_servers", "output_config.task_budget"]
     emulated = client.beta.messages.with_raw_response.create(
         model=MODEL, max_tokens=256, messages=[{"role": "user", "content": "hi"}], betas=BETAS
     )
@@ -286,3 +287,54 @@ def test_journal_marks_beta_fields_accepted_but_not_emulated(
         model=MODEL, max_tokens=256, messages=[{"role": "user", "content": "hi"}]
     )
     assert journal_entry(mock_server, stable.http_response.headers["request-id"])["not_emulated"] is None
+
+
+# -- defer_loading: deferred tools are out of the context until a tool search finds them ---------------------
+
+WEATHER = {
+    "name": "get_weather",
+    "description": "Weather for a city",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+
+
+def test_deferred_tools_are_neither_counted_nor_called(client: anthropic.Anthropic) -> None:
+    ask: list[Any] = [{"role": "user", "content": "What is the weather in Paris? Look it up."}]
+    common: dict[str, Any] = {"model": MODEL, "max_tokens": 256, "messages": ask, "betas": BETAS}
+    alone = client.beta.messages.count_tokens(model=MODEL, messages=ask, tools=[LOOKUP], betas=BETAS)
+    deferred = [{**WEATHER, "defer_loading": True}, LOOKUP]
+    counted = client.beta.messages.count_tokens(model=MODEL, messages=ask, tools=deferred, betas=BETAS)
+    assert counted.input_tokens == alone.input_tokens
+    message = client.beta.messages.create(tools=deferred, tool_choice={"type": "any"}, **common)
+    assert [b.name for b in message.content if b.type == "tool_use"] == ["lookup"]
+
+
+def test_a_tool_reference_loads_a_deferred_tool(client: anthropic.Anthropic) -> None:
+    found = [
+        {"role": "user", "content": "What is the weather in Paris?"},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "tool_use", "id": "toolu_s1", "name": "search_tools", "input": {"q": "weather"}}
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "toolu_s1",
+                    "content": [{"type": "tool_reference", "tool_name": "get_weather"}],
+                }
+            ],
+        },
+    ]
+    search = {**LOOKUP, "name": "search_tools"}
+    tools = [search, {**WEATHER, "defer_loading": True}]
+    loaded = client.beta.messages.count_tokens(model=MODEL, messages=found, tools=tools, betas=BETAS)
+    not_found = [
+        *found[:2],
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_s1", "content": "none"}]},
+    ]
+    hidden = client.beta.messages.count_tokens(model=MODEL, messages=not_found, tools=tools, betas=BETAS)
+    assert loaded.input_tokens > hidden.input_tokens + 20  # the tool's definition counts once discovered

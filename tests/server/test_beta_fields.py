@@ -77,6 +77,5 @@ def test_paths_find_what_they_name() -> None:
     assert not_emulated(body) == [
         "context_management.edits[compact_20260112]",
         "messages[system].output_config",
-        "tools[].defer_loading",
     ]
     assert not_emulated({"messages": [{"role": "user", "content": "hi", "output_config": {}}]}) == []
