@@ -9,10 +9,11 @@ from functools import partial
 from typing import Any
 
 from mockclaude.api.memo import AnswerMemo, Stored
-from mockclaude.pipeline import context_edits
+from mockclaude.pipeline import context_edits, fallbacks
 from mockclaude.pipeline import semantic as rules_semantic
 from mockclaude.pipeline.betas import COUNT_SCHEMAS, CREATE_SCHEMAS, names_betas, not_emulated
 from mockclaude.pipeline.stages import Pipeline
+from mockclaude.protocol.catalog import ModelSpec
 from mockclaude.protocol.tokens import input_tokens
 from mockclaude.sources.base import Answer, Exchange, MessageAnswer, RecordedStream
 from mockclaude.sources.reloading import ContentWatcher
@@ -125,6 +126,9 @@ class MessageRoutes:
                 answer = p.answer(
                     Exchange(edited, model, request.headers, method=request.method, path=request.path)
                 )
+                if beta:
+                    ask = partial(self._ask, request)
+                    answer = fallbacks.serve(edited, answer, ask, p.catalog.usable)
             except Exception:
                 if admission is not None and p.limiter is not None:
                     p.limiter.settle(admission, 0, 0)  # no answer: only the request itself stays counted
@@ -148,6 +152,11 @@ class MessageRoutes:
         if admission is not None:
             reply.admission, reply.headers = admission, reply.headers + admission.headers
         return reply
+
+    def _ask(self, request: Request, body: dict[str, Any], model: ModelSpec) -> Answer:
+        """One more answer within a request (a fallback model's attempt)."""
+        exchange = Exchange(body, model, request.headers, method=request.method, path=request.path)
+        return self.pipeline.answer(exchange)
 
     def forget(self) -> None:
         self.memo.forget()

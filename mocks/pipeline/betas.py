@@ -99,11 +99,11 @@ FIELDS: tuple[BetaField, ...] = (
     BetaField("context_management.edits[clear_thinking_20251015]", "emulated"),
     BetaField("messages[system]", "emulated"),
     BetaField("tools[].defer_loading", "emulated"),
+    BetaField("fallbacks", "emulated"),
     # Beta-only, accepted only: validated, then answered as if absent.
     BetaField("context_management.edits[compact_20260112]", "accepted only"),
     BetaField("compaction", "accepted only"),
     BetaField("mcp_servers", "accepted only"),
-    BetaField("fallbacks", "accepted only"),
     BetaField("fallback_credit_token", "accepted only"),
     BetaField("billing_policy", "accepted only"),
     BetaField("diagnostics", "accepted only"),

@@ -20,7 +20,7 @@ from mockclaude.protocol.tokens import input_tokens
 from mockclaude.sources.base import Answer, MessageAnswer
 
 CLEARED = "[cleared to save context]"
-DEFAULT_TRIGGER = {"type": "input_tokens", "value": 100_000}
+DEFAULT_TRIGGER: dict[str, Any] = {"type": "input_tokens", "value": 100_000}
 DEFAULT_KEEP_TOOL_USES = 3
 DEFAULT_KEEP_THINKING_TURNS = 1
 
@@ -45,7 +45,7 @@ def _clear_tool_uses(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     messages = body.get("messages") or []
     uses = _tool_uses(messages)
-    trigger = edit.get("trigger") or DEFAULT_TRIGGER
+    trigger: dict[str, Any] = edit.get("trigger") or DEFAULT_TRIGGER
     if trigger.get("type") == "tool_uses":
         if len(uses) <= int(trigger.get("value", 0)):
             return body, None
@@ -165,7 +165,7 @@ def apply(body: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | 
         return body, None
     applied: list[dict[str, Any]] = []
     for edit in management.get("edits") or ():
-        run = EDITS.get(edit.get("type")) if isinstance(edit, dict) else None
+        run = EDITS.get(str(edit.get("type"))) if isinstance(edit, dict) else None
         if run is None:
             continue
         body, done = run(body, edit)

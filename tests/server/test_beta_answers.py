@@ -8,6 +8,7 @@ fields that are accepted but not emulated.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -15,8 +16,9 @@ import httpx2
 import pytest
 from pydantic import TypeAdapter
 
+from mockclaude.protocol.contract import Contract
 from tests.support.conformance import ResponseConformance
-from tests.support.server import Server, raw_post
+from tests.support.server import SPEC, Server, raw_post, sdk_options, start_server, stop_server
 
 if tuple(int(p) for p in anthropic.__version__.split(".")[:2]) < (2, 16):
     pytest.skip(f"needs SDK 2.16's beta types; installed {anthropic.__version__}", allow_module_level=True)
@@ -252,7 +254,7 @@ def test_clear_thinking_keeps_the_newest_turns(client: anthropic.Anthropic) -> N
     assert managed.context_management is not None
     (applied,) = managed.context_management.applied_edits
     assert applied.type == "clear_thinking_20251015" and applied.cleared_thinking_turns == 3
-    assert 0 < applied.cleared_input_tokens
+    assert applied.cleared_input_tokens > 0
     assert managed.usage.input_tokens == plain.usage.input_tokens - applied.cleared_input_tokens
     kept_all = client.beta.messages.create(
         messages=tool_conversation(4, thinking=True),
@@ -338,3 +340,74 @@ def test_a_tool_reference_loads_a_deferred_tool(client: anthropic.Anthropic) -> 
     ]
     hidden = client.beta.messages.count_tokens(model=MODEL, messages=not_found, tools=tools, betas=BETAS)
     assert loaded.input_tokens > hidden.input_tokens + 20  # the tool's definition counts once discovered
+
+
+# -- fallbacks: a refusal hands over to the next model ---------------------------------------------------------
+
+REFUSING_RULES = """\
+rules:
+  - name: opus-declines
+    when: {model: [claude-opus-4-8], last_user: {contains: DECLINE}}
+    answer: {text: "I can't help with that.", stop_reason: refusal}
+"""
+
+
+@pytest.fixture(scope="module")
+def refusing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[anthropic.Anthropic]:
+    tmp = tmp_path_factory.mktemp("fallbacks")
+    (tmp / "rules").mkdir()
+    (tmp / "rules" / "refuse.yaml").write_text(REFUSING_RULES, encoding="utf-8")
+    server = start_server(tmp, "--latency", "instant", "--rules", str(tmp / "rules"))
+    conformance = ResponseConformance(Contract(SPEC))
+
+    def check(response: httpx2.Response) -> None:
+        response.read()
+        conformance.check_response(response)
+
+    try:
+        with httpx2.Client(event_hooks={"response": [check]}) as http:
+            yield anthropic.Anthropic(**sdk_options(server), http_client=http)
+    finally:
+        stop_server(server)
+
+
+def test_without_fallbacks_the_refusal_is_the_answer(refusing: anthropic.Anthropic) -> None:
+    message = refusing.beta.messages.create(
+        model="claude-opus-4-8",
+        max_tokens=256,
+        messages=[{"role": "user", "content": "DECLINE this"}],
+        betas=BETAS,
+    )
+    assert message.stop_reason == "refusal" and message.model == "claude-opus-4-8"
+
+
+def test_a_refusal_falls_back_to_the_next_model(refusing: anthropic.Anthropic) -> None:
+    message = refusing.beta.messages.create(
+        model="claude-opus-4-8",
+        max_tokens=256,
+        messages=[{"role": "user", "content": "DECLINE this"}],
+        fallbacks=[{"model": "claude-sonnet-5", "max_tokens": 128}],
+        betas=["server-side-fallback-2026-07-01"],
+    )
+    fallback, *rest = message.content
+    assert fallback.type == "fallback"
+    assert fallback.from_.model == "claude-opus-4-8" and fallback.to.model == message.model
+    assert message.model.startswith("claude-sonnet-5") and message.stop_reason == "end_turn"
+    assert rest and rest[0].type == "text"
+    assert message.usage.iterations is not None
+    kinds = [(i.type, i.model) for i in message.usage.iterations]
+    assert kinds == [("message", "claude-opus-4-8"), ("fallback_message", message.model)]
+    assert message.usage.input_tokens == sum(i.input_tokens for i in message.usage.iterations)
+
+
+def test_a_streamed_fallback_parses_with_the_sdk(refusing: anthropic.Anthropic) -> None:
+    with refusing.beta.messages.stream(
+        model="claude-opus-4-8",
+        max_tokens=256,
+        messages=[{"role": "user", "content": "DECLINE this"}],
+        fallbacks=[{"model": "claude-sonnet-5"}],
+        betas=["server-side-fallback-2026-07-01"],
+    ) as stream:
+        final = stream.get_final_message()
+    assert [b.type for b in final.content][:2] == ["fallback", "text"]
+    assert final.model.startswith("claude-sonnet-5")
