@@ -65,7 +65,10 @@ def roots() -> tuple[tuple[str, Any, str], ...]:
 
 
 # Names pydantic gives that say too little in a spec (the SDK's class names, in a module of their own).
-RENAMED = {"Request": "BetaMessageBatchRequest", "MessageCreateParamsNonStreaming": "BetaMessageCreateParamsNonStreaming"}
+RENAMED = {
+    "Request": "BetaMessageBatchRequest",
+    "MessageCreateParamsNonStreaming": "BetaMessageCreateParamsNonStreaming",
+}
 
 
 def _raw_schemas() -> tuple[dict[str, Any], str]:
@@ -226,9 +229,13 @@ def _rename(node: Any, names: dict[str, str]) -> Any:
 def _stream_event(raw: dict[str, Any], stable: dict[str, Any]) -> dict[str, Any]:
     """Every SSE ``data:`` of a beta stream: the SDK's six beta events plus the stable ``ping`` and ``error``
     events the SDK's stream reader handles itself (as ``MessageStreamEvent`` is to the stable events)."""
-    extras = [v for v in stable["MessageStreamEvent"]["oneOf"] if v not in stable["RawMessageStreamEvent"]["oneOf"]]
+    extras = [
+        v for v in stable["MessageStreamEvent"]["oneOf"] if v not in stable["RawMessageStreamEvent"]["oneOf"]
+    ]
     mapping = {
-        t: r for t, r in stable["MessageStreamEvent"]["discriminator"]["mapping"].items() if {"$ref": r} in extras
+        t: r
+        for t, r in stable["MessageStreamEvent"]["discriminator"]["mapping"].items()
+        if {"$ref": r} in extras
     }
     return {
         "oneOf": [*raw["oneOf"], *extras],
