@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from mockclaude.api.batch_store import Batch, BatchStore
 from mockclaude.api.pagination import paginate, parse_limit, permissive_cursors
 from mockclaude.config import ValidationMode
 from mockclaude.errors import ApiError, invalid, not_found
+from mockclaude.pipeline import context_edits
 from mockclaude.pipeline import semantic as rules_semantic
+from mockclaude.pipeline.betas import BATCH_REQUEST_SCHEMAS, BATCH_SCHEMAS, batch_not_emulated, names_betas
 from mockclaude.pipeline.stages import Pipeline
 from mockclaude.sources.base import ErrorAnswer, Exchange, MessageAnswer, RecordedStream
 from mockclaude.wire.reply import BytesReply, JsonReply, Reply
@@ -27,7 +30,8 @@ class BatchRoutes:
     def create(self, request: Request, params: dict[str, str]) -> Reply:
         p = self.pipeline
         body = p.parse(request)
-        error = p.contract.validators["MessageBatchCreateParams"].error(body)
+        beta = names_betas(request)  # then each request's params may carry beta fields
+        error = p.contract.validators[BATCH_SCHEMAS[beta]].error(body)
         pre_errors: dict[int, dict[str, Any]] = {}
         if error is not None:
             # Bad params inside an otherwise valid batch become errored results, as the API does.
@@ -35,7 +39,7 @@ class BatchRoutes:
             if not isinstance(items, list) or not items or set(body) != {"requests"}:
                 raise invalid(error)
             for i, item in enumerate(items):
-                item_error = p.contract.validators["MessageBatchRequest"].error(item)
+                item_error = p.contract.validators[BATCH_REQUEST_SCHEMAS[beta]].error(item)
                 if item_error is None:
                     continue
                 if not item_error.startswith("params."):  # the envelope itself is wrong (e.g. no params)
@@ -60,7 +64,10 @@ class BatchRoutes:
         batch = self.store.create(
             p.ids.new("msgbatch"), [(r["custom_id"], r["params"]) for r in body["requests"]], pre_errors
         )
-        return JsonReply(payload=self.store.render(batch, request.base_url))
+        reply = JsonReply(payload=self.store.render(batch, request.base_url))
+        if beta:
+            reply.not_emulated = partial(batch_not_emulated, body)
+        return reply
 
     def _errored(self, error: ApiError) -> dict[str, Any]:
         return {"type": "errored", "error": error.envelope(self.pipeline.ids.new("req"))}
@@ -71,7 +78,8 @@ class BatchRoutes:
         try:
             model = p.model(params)
             p.check_rules(params, model, rules_semantic.CREATE_RULES)
-            answer = p.answer(Exchange(params, model, {}, "batch"))
+            edited, applied = context_edits.apply(params)  # only a beta batch's params can ask for edits
+            answer = context_edits.reported(p.answer(Exchange(edited, model, {}, "batch")), applied)
         except ApiError as error:
             return self._errored(error)
         match answer:

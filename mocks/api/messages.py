@@ -9,26 +9,16 @@ from functools import partial
 from typing import Any
 
 from mockclaude.api.memo import AnswerMemo, Stored
+from mockclaude.pipeline import context_edits, fallbacks
 from mockclaude.pipeline import semantic as rules_semantic
+from mockclaude.pipeline.betas import COUNT_SCHEMAS, CREATE_SCHEMAS, names_betas, not_emulated
 from mockclaude.pipeline.stages import Pipeline
+from mockclaude.protocol.catalog import ModelSpec
 from mockclaude.protocol.tokens import input_tokens
 from mockclaude.sources.base import Answer, Exchange, MessageAnswer, RecordedStream
 from mockclaude.sources.reloading import ContentWatcher
 from mockclaude.wire.reply import JsonReply, Reply
 from mockclaude.wire.request import Request
-
-
-def names_betas(request: Request) -> bool:
-    """A beta request, as the API tells them apart: an ``anthropic-beta`` header naming any beta, or
-    ``?beta=true`` (the SDKs' beta clients always send it). Such a request is validated against the beta
-    schema, which takes every beta field whichever betas are named (what the API does with a beta field
-    whose beta is not named is not known: the SDK sends none of them itself). Unknown beta names are
-    accepted and ignored."""
-    return bool(request.headers.get("anthropic-beta", "").strip(" ,")) or request.query_one("beta") == "true"
-
-
-CREATE_SCHEMAS = {False: "MessageCreateParams", True: "BetaMessageCreateParams"}
-COUNT_SCHEMAS = {False: "MessageCountTokensParams", True: "BetaMessageCountTokensParams"}
 
 
 class ThreadNotFound(Exception):
@@ -115,9 +105,7 @@ class MessageRoutes:
             self.watcher.reload_if_changed()
         beta = names_betas(request)
         memo_key = self.memo.key(request, p.rules.header_names) + p.rules.state_key()
-        if (
-            beta
-        ):  # the same body may be valid as a beta request and not as a stable one (no copy for the rest)
+        if beta:  # the same body may be valid as a beta request and not as a stable one (no copy otherwise)
             memo_key = b"b" + memo_key
         stored = self.memo.get(memo_key)
         if stored is None:
@@ -130,16 +118,21 @@ class MessageRoutes:
                     return missing.reply(request.request_id)
             model = p.model(body)
             p.check_rules(body, model, rules_semantic.CREATE_RULES)
-            admission = p.admit(request, body, model)
+            edited, applied = context_edits.apply(body) if beta else (body, None)
+            admission = p.admit(request, edited, model)
             states = p.rules.snapshot()  # the scenarios' states this request meets (None without scenarios)
             try:
                 answer = p.answer(
-                    Exchange(body, model, request.headers, method=request.method, path=request.path)
+                    Exchange(edited, model, request.headers, method=request.method, path=request.path)
                 )
+                if beta:
+                    ask = partial(self._ask, request)
+                    answer = fallbacks.serve(edited, answer, ask, p.catalog.usable)
             except Exception:
                 if admission is not None and p.limiter is not None:
                     p.limiter.settle(admission, 0, 0)  # no answer: only the request itself stays counted
                 raise
+            answer = context_edits.reported(answer, applied)
             stored = Stored(body, model, answer, usage=answer.usage())
             if p.rules.rules and not answer.origin.startswith("recording:"):
                 # Which rules were tried, for the journal: the same for every request this memo entry answers
@@ -149,14 +142,20 @@ class MessageRoutes:
                 self.memo.keep(memo_key, stored)
         else:
             admission = p.admit(request, stored.body, stored.model)
-        if beta:
-            self.threads.hold(stored.body, stored.answer)
         reply = p.encode(stored.body, stored.model, stored.answer, request.request_id, stored.encoded)
         reply.model, reply.origin, reply.rules = stored.model.id, stored.answer.origin, stored.rules
+        if beta:
+            self.threads.hold(stored.body, stored.answer)
+            reply.not_emulated = partial(not_emulated, stored.body)
         reply.usage = stored.usage if reply.status == 200 else None
         if admission is not None:
             reply.admission, reply.headers = admission, reply.headers + admission.headers
         return reply
+
+    def _ask(self, request: Request, body: dict[str, Any], model: ModelSpec) -> Answer:
+        """One more answer within a request (a fallback model's attempt)."""
+        exchange = Exchange(body, model, request.headers, method=request.method, path=request.path)
+        return self.pipeline.answer(exchange)
 
     def forget(self) -> None:
         self.memo.forget()
@@ -168,7 +167,8 @@ class MessageRoutes:
     def _count_tokens(self, request: Request) -> Reply:
         p = self.pipeline
         body = p.parse(request)
-        p.validate(COUNT_SCHEMAS[names_betas(request)], body)
+        beta = names_betas(request)
+        p.validate(COUNT_SCHEMAS[beta], body)
         recording = p.recordings.find(request.method, request.path, body)
         if recording is not None:
             reply = JsonReply(status=recording.status, payload=recording.body)
@@ -176,4 +176,13 @@ class MessageRoutes:
             return reply
         model = p.model(body)
         p.check_rules(body, model, rules_semantic.COUNT_RULES)
-        return JsonReply(payload={"input_tokens": input_tokens(body)})
+        edited, applied = context_edits.apply(body) if beta else (body, None)
+        payload: dict[str, Any] = {"input_tokens": input_tokens(edited)}
+        if applied is not None:  # the count before the edits (deferred tools are never counted)
+            payload["context_management"] = {
+                "original_input_tokens": input_tokens(context_edits.loaded(body))
+            }
+        reply = JsonReply(payload=payload)
+        if beta:
+            reply.not_emulated = partial(not_emulated, body)
+        return reply

@@ -233,6 +233,8 @@ class Contract:
         # (generated from the SDK's beta types by openapi/tools/beta_schemas.py).
         "BetaMessageCreateParams",
         "BetaMessageCountTokensParams",
+        "BetaMessageBatchCreateParams",
+        "BetaMessageBatchRequest",
     )
 
     def __init__(self, path: Path, cache_dir: Path | None = None) -> None:

@@ -93,7 +93,7 @@ def message_events(message: dict[str, Any], seed: int = 0) -> list[Event]:
         **{
             k: v
             for k, v in message.items()
-            if k not in ("content", "stop_reason", "stop_sequence", "stop_details")
+            if k not in ("content", "stop_reason", "stop_sequence", "stop_details", "context_management")
         },
         "content": [],
         "stop_reason": None,
@@ -131,7 +131,10 @@ def message_events(message: dict[str, Any], seed: int = 0) -> list[Event]:
     }
     if message.get("stop_details") is not None:
         delta["stop_details"] = message["stop_details"]
-    events.append(Event("message_delta", {"type": "message_delta", "delta": delta, "usage": final_usage}))
+    end: dict[str, Any] = {"type": "message_delta", "delta": delta, "usage": final_usage}
+    if message.get("context_management") is not None:  # beta: the edits applied, on the last event as the API
+        end["context_management"] = message["context_management"]
+    events.append(Event("message_delta", end))
     events.append(Event("message_stop", {"type": "message_stop"}))
     return events
 
@@ -171,6 +174,8 @@ def accumulate(events: list[Event] | list[dict[str, Any]]) -> dict[str, Any]:
         elif kind == "message_delta":
             message.update({k: v for k, v in data["delta"].items()})
             message["usage"].update({k: v for k, v in data["usage"].items() if v is not None})
+            if data.get("context_management") is not None:
+                message["context_management"] = data["context_management"]
     return message
 
 

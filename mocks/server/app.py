@@ -162,6 +162,7 @@ class MockApp:
             usage=reply.usage,
             origin=reply.origin,
             rules=reply.rules,
+            not_emulated=reply.not_emulated,
             error_type=reply.error_type,
             fault=fault.kind if fault is not None else None,
             stream=reply.is_stream,

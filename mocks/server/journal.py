@@ -51,6 +51,8 @@ class Outcome:
     duration_ms: float | None = None
     rules: Callable[[], list[dict[str, object]]] | None = None  # the rules tried, worked out when read
     platform: str | None = None  # the cloud platform it came through (vertex, foundry, ...), if any
+    # A beta request's fields accepted but not emulated ("accepted, not emulated"), worked out when read.
+    not_emulated: Callable[[], list[str]] | None = None
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -111,6 +113,7 @@ class Journal:
             "model": o.model,
             "origin": o.origin,
             "rules": o.rules() if o.rules is not None else None,
+            "not_emulated": o.not_emulated() if o.not_emulated is not None else None,
             "fault": o.fault,
             "stream": o.stream,
             "request": {"headers": o.headers, "body": _body(o.body)},

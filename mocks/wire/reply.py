@@ -67,6 +67,8 @@ class Reply:
     admission: object | None = None  # the rate limiter's hold on its buckets (settled when done)
     # Which rules were tried and why each did or did not fire, worked out only when the journal is read.
     rules: Callable[[], list[dict[str, object]]] | None = None
+    # The beta fields of the request that are accepted but not emulated (beta requests only), when read.
+    not_emulated: Callable[[], list[str]] | None = None
 
     @property
     def is_stream(self) -> bool:

@@ -37,24 +37,55 @@ HEADER_ARGS = ("betas", "workspace_id", "user_profile_id")
 DROP_KEYS = ("title", "default", "description", "examples")
 
 
-def _raw_schemas() -> tuple[dict[str, Any], str]:
-    import anthropic
+def roots() -> tuple[tuple[str, Any, str], ...]:
+    """(spec name, SDK type, direction) of every beta root the spec carries."""
+    from anthropic.pagination import SyncPage
+    from anthropic.types import beta
     from anthropic.types.beta import message_count_tokens_params as count
     from anthropic.types.beta import message_create_params as create
+    from anthropic.types.beta import messages as batches
+
+    return (
+        ("BetaMessageCreateParams", create.MessageCreateParamsBase, "request"),
+        ("BetaMessageCountTokensParams", count.MessageCountTokensParams, "request"),
+        ("BetaMessageBatchCreateParams", batches.batch_create_params.BatchCreateParams, "request"),
+        ("BetaMessage", beta.BetaMessage, "response"),
+        ("BetaContentBlock", beta.BetaContentBlock, "response"),
+        ("BetaRawMessageStreamEvent", beta.BetaRawMessageStreamEvent, "response"),
+        ("BetaRawContentBlockDelta", beta.BetaRawContentBlockDelta, "response"),
+        ("BetaMessageTokensCount", beta.BetaMessageTokensCount, "response"),
+        ("BetaMessageBatch", batches.BetaMessageBatch, "response"),
+        ("BetaMessageBatchIndividualResponse", batches.BetaMessageBatchIndividualResponse, "response"),
+        ("BetaMessageBatchResult", batches.BetaMessageBatchResult, "response"),
+        ("BetaDeletedMessageBatch", batches.BetaDeletedMessageBatch, "response"),
+        ("BetaMessageBatchPage", SyncPage[batches.BetaMessageBatch], "response"),
+        ("BetaModelInfo", beta.BetaModelInfo, "response"),
+        ("BetaModelInfoPage", SyncPage[beta.BetaModelInfo], "response"),
+    )
+
+
+# Names pydantic gives that say too little in a spec (the SDK's class names, in a module of their own).
+RENAMED = {
+    "Request": "BetaMessageBatchRequest",
+    "MessageCreateParamsNonStreaming": "BetaMessageCreateParamsNonStreaming",
+}
+
+
+def _raw_schemas() -> tuple[dict[str, Any], str]:
+    import anthropic
     from pydantic import TypeAdapter
 
     defs: dict[str, Any] = {}
-    for name, typ in (
-        ("BetaMessageCreateParams", create.MessageCreateParamsBase),
-        ("BetaMessageCountTokensParams", count.MessageCountTokensParams),
-    ):
+    for name, typ, direction in roots():
         schema = TypeAdapter(typ).json_schema(ref_template=REF + "{model}")
         defs.update(schema.pop("$defs", {}))
-        for arg in HEADER_ARGS:
-            schema["properties"].pop(arg, None)
+        if direction == "request":  # headers, as the SDK sends them (inside a batch request: body fields)
+            for arg in HEADER_ARGS:
+                schema["properties"].pop(arg, None)
         defs[name] = schema
     defs["BetaMessageCreateParams"]["properties"]["stream"] = {"type": "boolean"}
-    return defs, anthropic.__version__
+    defs = {RENAMED.get(n, n): s for n, s in defs.items()}
+    return _rename(defs, RENAMED), anthropic.__version__
 
 
 def _spec_only(stable: dict[str, Any]) -> dict[str, Any]:
@@ -195,6 +226,23 @@ def _rename(node: Any, names: dict[str, str]) -> Any:
     return out
 
 
+def _stream_event(raw: dict[str, Any], stable: dict[str, Any]) -> dict[str, Any]:
+    """Every SSE ``data:`` of a beta stream: the SDK's six beta events plus the stable ``ping`` and ``error``
+    events the SDK's stream reader handles itself (as ``MessageStreamEvent`` is to the stable events)."""
+    extras = [
+        v for v in stable["MessageStreamEvent"]["oneOf"] if v not in stable["RawMessageStreamEvent"]["oneOf"]
+    ]
+    mapping = {
+        t: r
+        for t, r in stable["MessageStreamEvent"]["discriminator"]["mapping"].items()
+        if {"$ref": r} in extras
+    }
+    return {
+        "oneOf": [*raw["oneOf"], *extras],
+        "discriminator": {"propertyName": "type", "mapping": {**raw["discriminator"]["mapping"], **mapping}},
+    }
+
+
 def generate(stable: dict[str, Any]) -> tuple[dict[str, Any], str]:
     raw, version = _raw_schemas()
     beta = {name: _normalise(schema) for name, schema in raw.items()}
@@ -206,9 +254,18 @@ def generate(stable: dict[str, Any]) -> tuple[dict[str, Any], str]:
         if n not in names:
             names[n] = new
     kept = {names.get(n, n): _rename(s, names) for n, s in beta.items() if names.get(n, n) not in stable}
+    for name, _typ, _direction in roots():  # a root identical to a stable schema: named, pointing there
+        if name not in kept:
+            kept[name] = {"$ref": REF + names[name]}
+    kept["BetaMessageStreamEvent"] = _stream_event(kept["BetaRawMessageStreamEvent"], stable)
     extra = _normalise(_spec_only(stable))
     kept["BetaMessageCreateParams"]["properties"].update(extra)
+    kept["BetaMessageCreateParamsNonStreaming"]["properties"].update(extra)
     kept["BetaMessageCountTokensParams"]["properties"]["output_format"] = extra["output_format"]
+    # The SDK types a custom_id as any string; the API's limits on it are the stable schema's.
+    kept["BetaMessageBatchRequest"]["properties"]["custom_id"] = stable["MessageBatchRequest"]["properties"][
+        "custom_id"
+    ]
     shared = sum(1 for n in beta if names.get(n, n) in stable)
     print(
         f"{len(beta)} beta schemas from anthropic {version}: {shared} identical to a stable one (shared), {len(kept)} kept"

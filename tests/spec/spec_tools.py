@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib.util
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,17 @@ def load_spec(path: Path = SPEC_PATH) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise TypeError(f"{path} does not contain a YAML mapping")
     return copy.deepcopy(doc)
+
+
+@functools.cache
+def beta_generator() -> types.ModuleType:
+    """``openapi/tools/beta_schemas.py`` (a maintainer's script, not a package), loaded from its file."""
+    path = REPO_ROOT / "openapi" / "tools" / "beta_schemas.py"
+    spec = importlib.util.spec_from_file_location("beta_schemas", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def escape_pointer_token(token: str) -> str:

@@ -1,5 +1,8 @@
 """Check any answer of the mock against the spec: the operation is found by method and path, the
-schema by status and content type (JSON body, each SSE event, each JSONL line)."""
+schema by status and content type (JSON body, each SSE event, each JSONL line). The answer to a beta request
+(an ``anthropic-beta`` header or ``?beta=true``) is checked against the beta twin of that schema
+(``BetaMessage`` for ``Message``, ``BetaRawMessageStreamEvent`` for each event, …), generated from the SDK's
+beta types."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ class ResponseConformance:
                 if method in item:
                     self._operations.append((method.upper(), pattern, item[method]))
         self.checked = 0
+        self.checked_beta = 0
 
     def _response_spec(self, method: str, path: str, status: int) -> dict[str, Any]:
         for op_method, pattern, operation in self._operations:
@@ -56,15 +60,20 @@ class ResponseConformance:
 
     def check_response(self, response: Any) -> None:
         """Check an httpx/httpx2 response (already read) against the operation it answered."""
+        request = response.request
+        beta = bool(request.headers.get("anthropic-beta")) or request.url.params.get("beta") == "true"
         self.check(
-            response.request.method,
-            response.request.url.path,
+            request.method,
+            request.url.path,
             response.status_code,
             response.headers.get("content-type", ""),
             response.content,
+            beta=beta,
         )
 
-    def check(self, method: str, path: str, status: int, content_type: str, body: bytes) -> None:
+    def check(
+        self, method: str, path: str, status: int, content_type: str, body: bytes, *, beta: bool = False
+    ) -> None:
         """Raise AssertionError naming the schema and the problem when the answer does not conform."""
         spec = self._response_spec(method, path, status)
         media = (content_type or "").split(";")[0].strip()
@@ -85,6 +94,10 @@ class ResponseConformance:
         else:
             name = self._schema_name(schema)
             documents = [json.loads(body)]
+        if beta:
+            name = "Beta" + name
+            if name not in self.contract.document["components"]["schemas"]:
+                raise AssertionError(f"{method} {path} {status}: a beta answer, and no {name} in the spec")
         validator = self.contract.schema_validator(name)
         for document in documents:
             errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
@@ -94,3 +107,4 @@ class ResponseConformance:
                     f"{method} {path} {status}: {name} at {where or '<root>'}: {errors[0].message}"
                 )
             self.checked += 1
+            self.checked_beta += beta
