@@ -9,7 +9,8 @@ import pytest
 
 from mockclaude.protocol.cache import PromptCache
 from mockclaude.protocol.tokens import input_tokens, split_pieces, text_tokens
-from mockclaude.sources.synthesis.toolcalls import build_input, choose_tools
+from mockclaude.sources.synthesis.toolcalls import choose_tools
+from mockclaude.sources.synthesis.values import build_input
 
 SCHEMAS: list[dict[str, Any]] = [
     {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]},

@@ -1,0 +1,603 @@
+"""Values that validate against a JSON Schema: tool inputs and structured-output answers.
+
+Deterministic: a value depends only on the schema, the user's text and a seed from the request. Plausible:
+fields are filled by their names (``name`` gets a person's name, ``city`` a city, ``age`` an age), by their
+``format`` (dates, e-mails, UUIDs…), by ``pattern`` (a string the regular expression matches, made by
+``rstr`` from a seeded random generator), or from the user's text (places, numbers, expressions). Every
+keyword the API takes for tools is honoured: types, ``enum``, ``const``, ``required``, lengths, bounds,
+``multipleOf``, ``items``/``prefixItems``, ``uniqueItems``, ``contains``, ``anyOf``/``oneOf``/``allOf``,
+``$ref`` to ``$defs``/``definitions`` (recursive ones too). The value is checked with ``jsonschema``; when a
+first try fails (a rare combination of keywords), a few more seeds are tried.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+import random
+import re
+import uuid
+from typing import Any
+
+import jsonschema
+import rstr
+from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
+
+from mockclaude.sources.synthesis.toolcalls import arithmetic
+
+MAX_DEPTH = 10  # deeper than this, only what the schema requires (recursive schemas end here)
+REF_DEPTH = 4  # each `$ref` followed counts as this many levels, so a recursive schema ends after ~2 turns
+ATTEMPTS = 6
+REPEAT = 8  # an open-ended `*`, `+` or `{n,}` in a pattern repeats at most n + this many times
+_PLACE = re.compile(r"\b(?:in|for|at|near|of)\s+([A-Z][\w'-]*(?:[ ,]+[A-Z][\w'-]*)*)")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_FORMAT_CHECKER = jsonschema.FormatChecker()
+
+PEOPLE = ("Alice Johnson", "Bob Martinez", "Carol Nguyen", "David Okafor", "Eva Schmidt", "Farah Khan")
+CITIES = ("San Francisco", "Paris", "Tokyo", "Berlin", "Toronto", "Sydney")
+
+
+def build_input(schema: Any, text: str, seed: bytes = b"") -> dict[str, Any]:
+    """A tool input that validates against ``schema`` (its required properties, or all when none are)."""
+    value = instance(schema, text, seed, complete=False)
+    return value if isinstance(value, dict) else {}
+
+
+def instance(schema: Any, text: str, seed: bytes = b"", *, complete: bool = True) -> Any:
+    """A value valid against ``schema``; ``complete`` fills optional properties too (a structured answer)."""
+    check = _validator(schema)
+    first: Any = None
+    for attempt in range(ATTEMPTS):
+        value = _Generator(schema, text, seed + bytes([attempt]), complete).value(schema, "value", 0)
+        if attempt == 0:
+            first = value
+        if check is None or _valid(check, value):
+            return value
+    return first
+
+
+def _validator(schema: Any) -> Any:
+    if not isinstance(schema, dict | bool):
+        return None
+    try:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        cls.check_schema(schema)
+        return cls(schema, format_checker=_FORMAT_CHECKER)
+    except (SchemaError, Unresolvable, re.error, TypeError, ValueError):
+        return None
+
+
+def _valid(check: Any, value: Any) -> bool:
+    try:
+        return bool(check.is_valid(value))
+    except (Unresolvable, re.error, TypeError, ValueError, RecursionError):
+        return True  # a schema the validator cannot apply: nothing better to try
+
+
+class _Generator:
+    def __init__(self, root: Any, text: str, seed: bytes, complete: bool) -> None:
+        self.root = root
+        self.text = " ".join(text.split())
+        self.rng = random.Random(int.from_bytes(hashlib.blake2b(seed, digest_size=8).digest(), "big"))
+        self.complete = complete
+        self.salt = 0  # bumped to get a different value (uniqueItems)
+        self.people = _people_in(self.text) + [p for p in self.rng.sample(PEOPLE, len(PEOPLE))]
+        self.person = 0  # which person a name-like field names; the next array item names the next one
+
+    # -- dispatch ------------------------------------------------------------------------------------------
+
+    def value(self, schema: Any, name: str, depth: int) -> Any:
+        if schema is False:
+            return None
+        if not isinstance(schema, dict) or not schema:
+            return self.plausible_string(name)
+        schema, depth = self.flatten(schema, depth)
+        if "const" in schema:
+            return schema["const"]
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            return self.pick_option(schema["enum"], name)
+        for key in ("anyOf", "oneOf"):
+            if isinstance(schema.get(key), list) and schema[key]:
+                variant = self.pick_variant(schema[key], depth)
+                rest = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+                return self.value(_merge(rest, variant), name, depth + 1)
+        kind = _kind(schema, self.complete or depth > MAX_DEPTH)
+        if kind == "object":
+            return self.object(schema, depth)
+        if kind == "array":
+            return self.array(schema, name, depth)
+        if kind in ("integer", "number"):
+            return self.number(schema, kind, name)
+        if kind == "boolean":
+            return (self.salt % 2) == 0
+        if kind == "null":
+            return None
+        return self.string(schema, name)
+
+    def flatten(self, schema: dict[str, Any], depth: int) -> tuple[dict[str, Any], int]:
+        """``$ref`` and ``allOf`` folded into one schema (sibling keywords kept), and the depth it counts as."""
+        for _ in range(32):
+            ref = schema.get("$ref")
+            if isinstance(ref, str):
+                rest = {k: v for k, v in schema.items() if k != "$ref"}
+                schema = _merge(rest, self.resolve(ref))
+                depth += REF_DEPTH
+                continue
+            parts = schema.get("allOf")
+            if isinstance(parts, list) and parts:
+                merged = {k: v for k, v in schema.items() if k != "allOf"}
+                for part in parts:
+                    if isinstance(part, dict):
+                        merged = _merge(merged, part)
+                schema = merged
+                continue
+            break
+        return schema, depth
+
+    def resolve(self, ref: str) -> dict[str, Any]:
+        if not ref.startswith("#") or not isinstance(self.root, dict):
+            return {}
+        node: Any = self.root
+        for raw in ref[1:].split("/")[1:]:
+            token = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                return {}
+        return node if isinstance(node, dict) else {}
+
+    def pick_option(self, options: list[Any], name: str) -> Any:
+        lowered = self.text.lower()
+        if not self.salt:
+            for option in options:
+                if isinstance(option, str) and option and option.lower() in lowered:
+                    return option
+        return options[self.salt % len(options)]
+
+    def pick_variant(self, variants: list[Any], depth: int) -> Any:
+        usable = [v for v in variants if v is not False]
+        if depth > MAX_DEPTH:  # end a recursion: the shallowest variant
+            return min(usable or variants, key=lambda v: len(str(v)))
+        real = [v for v in usable if not (isinstance(v, dict) and v.get("type") == "null")]
+        pool = real or usable or variants
+        return pool[self.salt % len(pool)]
+
+    # -- objects and arrays --------------------------------------------------------------------------------
+
+    def object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
+        props: dict[str, Any] = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}  # type: ignore[assignment]
+        required = [r for r in schema.get("required") or [] if isinstance(r, str)]
+        if depth > MAX_DEPTH or (required and not self.complete):
+            keys = [k for k in props if k in required] + [r for r in required if r not in props]
+        else:
+            keys = list(props) + [r for r in required if r not in props]
+        for key, needs in (schema.get("dependentRequired") or {}).items():
+            if key in keys and isinstance(needs, list):
+                keys += [n for n in needs if isinstance(n, str) and n not in keys]
+        most = schema.get("maxProperties")
+        if isinstance(most, int) and len(keys) > most:
+            keys = [k for k in keys if k in required] + [k for k in keys if k not in required]
+            keys = keys[: max(most, len([k for k in keys if k in required]))]
+        least = schema.get("minProperties")
+        extra_pattern = _first_key_pattern(schema)
+        while isinstance(least, int) and len(keys) < least:
+            spare = [k for k in props if k not in keys]
+            if spare:
+                keys.append(spare[0])
+            elif extra_pattern is not None:
+                keys.append(self.from_pattern(extra_pattern, 1, None) or f"key{len(keys)}")
+            elif schema.get("additionalProperties") is False:
+                break
+            else:
+                keys.append(f"field_{len(keys) + 1}")
+        out: dict[str, Any] = {}
+        for key in keys:
+            out[key] = self.value(self.property_schema(schema, props, key), key, depth + 1)
+        return out
+
+    def property_schema(self, schema: dict[str, Any], props: dict[str, Any], key: str) -> Any:
+        if key in props:
+            return props[key]
+        for pattern, sub in (schema.get("patternProperties") or {}).items():
+            if _search(pattern, key):
+                return sub
+        extra = schema.get("additionalProperties")
+        return extra if isinstance(extra, dict) else {}
+
+    def array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        prefix = schema.get("prefixItems")
+        items = schema.get("items")
+        if isinstance(items, list):  # draft 4-7 tuples
+            prefix, items = items, schema.get("additionalItems", {})
+        prefix = prefix if isinstance(prefix, list) else []
+        lo = int(schema.get("minItems", 0) or 0)
+        hi = schema.get("maxItems")
+        wanted = lo if depth > MAX_DEPTH else max(lo, len(prefix), 2 if self.complete and depth < 6 else 1)
+        if isinstance(hi, int):
+            wanted = min(wanted, hi)
+        if items is False:
+            wanted = min(wanted, len(prefix))
+        singular = _singular(name)
+        out: list[Any] = []
+        saved = self.salt
+        for i in range(wanted):
+            sub = prefix[i] if i < len(prefix) else items
+            value = self.value(sub, singular, depth + 1)
+            tries = 0
+            while schema.get("uniqueItems") and value in out and tries < 12:
+                tries += 1
+                self.salt = saved + i * 13 + tries
+                value = self.value(sub, singular, depth + 1)
+            self.salt = saved
+            self.person += 1
+            out.append(value)
+        contains = schema.get("contains")
+        if isinstance(contains, dict) and contains:
+            needed = max(1, int(schema.get("minContains", 1) or 1))
+            found = [self.value(contains, singular, depth + 1) for _ in range(needed)]
+            out = (found + out)[: max(len(found), wanted)]
+        return out
+
+    # -- scalars -------------------------------------------------------------------------------------------
+
+    def number(self, schema: dict[str, Any], kind: str, name: str) -> int | float:
+        lo, lo_open = _bound(schema, "minimum", "exclusiveMinimum", max)
+        hi, hi_open = _bound(schema, "maximum", "exclusiveMaximum", min)
+        step = schema.get("multipleOf")
+        step = step if isinstance(step, int | float) and not isinstance(step, bool) and step > 0 else None
+        integer = kind == "integer"
+
+        def fits(v: float) -> bool:
+            if lo is not None and (v < lo or (lo_open and v <= lo)):
+                return False
+            if hi is not None and (v > hi or (hi_open and v >= hi)):
+                return False
+            return step is None or _multiple(v, step)
+
+        candidates = [float(n) for n in _NUMBER.findall(self.text)] + [_plausible_number(name, integer)]
+        for c in candidates:
+            v = c + self.salt
+            if integer and v != int(v):
+                continue
+            if fits(v):
+                return int(v) if integer else v
+        # clamp into the bounds, then onto the grid of multipleOf
+        low = lo if lo is not None else (hi - 10 if hi is not None else 0.0)
+        high = hi if hi is not None else low + 100
+        grid = step if step is not None else (1.0 if integer or high - low >= 2 else (high - low) / 4)
+        if integer and step is not None and step != int(step):
+            grid = step * math.ceil(1 / step) if step < 1 else step
+        start = math.ceil(low / grid) * grid if grid else low
+        for k in range(64):
+            v = start + (k + self.salt) * grid
+            if integer:
+                v = float(round(v))
+            if step is not None:
+                v = round(v / step) * step
+            if fits(v):
+                return int(v) if integer else v
+            if v > high:
+                break
+        middle = (low + high) / 2
+        return int(math.ceil(middle)) if integer else middle
+
+    def string(self, schema: dict[str, Any], name: str) -> str:
+        lo = int(schema.get("minLength", 0) or 0)
+        hi = schema.get("maxLength") if isinstance(schema.get("maxLength"), int) else None
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            made = self.from_pattern(pattern, lo, hi)
+            if made is not None:
+                return made
+        fmt = schema.get("format")
+        maker = FORMATS.get(fmt) if isinstance(fmt, str) else None
+        value = maker(self) if maker is not None else self.plausible_string(name)
+        if self.salt and maker is None:
+            value = f"{value} {self.salt + 1}"
+        if len(value) < lo:
+            value = value + ("x" * (lo - len(value)) if maker is None else "")
+        if hi is not None and len(value) > hi:
+            value = value[:hi].rstrip() if hi else ""
+            if len(value) < lo:
+                value = value + "x" * (lo - len(value))
+        return value
+
+    def from_pattern(self, pattern: str, lo: int, hi: int | None) -> str | None:
+        try:
+            compiled = re.compile(pattern)
+        except re.error:
+            return None
+        maker = _Xeger(self.rng)
+        for _ in range(24):
+            try:
+                made = maker.xeger(pattern)
+            except (re.error, ValueError, IndexError, KeyError, TypeError, OverflowError):
+                return None
+            if compiled.search(made) and len(made) >= lo and (hi is None or len(made) <= hi):
+                return made
+        return None
+
+    def plausible_string(self, name: str) -> str:
+        key = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower().replace("-", "_")
+        parts = set(key.split("_"))
+        pick = self.rng.choice
+        person = self.people[self.person % len(self.people)]
+        first, _, last = person.partition(" ")
+        last = last or "Johnson"
+        if key in ("first_name", "firstname", "given_name"):
+            return first
+        if key in ("last_name", "lastname", "surname", "family_name"):
+            return last
+        if parts & {"username", "login", "handle", "user", "nickname"}:
+            return f"{first.lower()}.{last[0].lower()}"
+        if "email" in parts or "mail" in parts:
+            return f"{first.lower()}.{last.lower()}@example.com"
+        if parts & {"name", "author", "customer", "person", "owner", "assignee", "contact", "recipient"}:
+            if parts & {"file", "repo", "repository", "project", "branch", "package", "tool", "model", "table"}:
+                return {"file": "report.pdf", "branch": "main", "table": "users"}.get(
+                    next(iter(parts & {"file", "branch", "table"}), ""), "example-project"
+                )
+            return person
+        if parts & {"phone", "mobile", "tel", "telephone"}:
+            return f"+1-555-01{self.rng.randint(10, 99)}"
+        if parts & {"location", "place", "destination", "origin", "address", "where"}:
+            m = _PLACE.search(self.text)
+            if m:
+                return m.group(1).strip(" ,")
+            return "123 Main St, San Francisco, CA" if "address" in parts else "San Francisco, CA"
+        if parts & {"city", "town"}:
+            m = _PLACE.search(self.text)
+            return m.group(1).split(",")[0].strip() if m else pick(CITIES)
+        if parts & {"country"}:
+            return "US" if "code" in parts else "United States"
+        if parts & {"state", "region", "province"}:
+            return "California"
+        if parts & {"zip", "postal", "zipcode", "postcode"}:
+            return "94105"
+        if parts & {"company", "organization", "organisation", "org", "employer", "vendor"}:
+            return "Acme Corp"
+        if parts & {"expression", "formula", "equation", "expr"}:
+            found = arithmetic(self.text)
+            return found[0] if found else self.text[:80] or "1 + 1"
+        if parts & {"unit", "units"}:
+            return "celsius"
+        if parts & {"url", "uri", "link", "website", "homepage", "href", "endpoint"}:
+            return "https://example.com/"
+        if parts & {"path", "file", "filename", "filepath", "dir", "directory", "folder"}:
+            return "/home/user/project/README.md" if "path" in parts else "README.md"
+        if parts & {"command", "cmd", "script", "shell"}:
+            return "ls -la"
+        if parts & {"id", "uuid", "key", "token", "ref"}:
+            return f"{key.replace('_id', '') or 'id'}_{self.rng.getrandbits(32):08x}"
+        if parts & {"date", "day", "birthday", "dob", "deadline"}:
+            return _date(self)
+        if parts & {"time", "timestamp", "datetime", "created", "updated", "at"}:
+            return _date_time(self)
+        if parts & {"timezone", "tz"}:
+            return "America/Los_Angeles"
+        if parts & {"language", "lang", "locale"}:
+            return "en" if parts & {"lang", "locale"} else "English"
+        if parts & {"currency"}:
+            return "USD"
+        if parts & {"color", "colour"}:
+            return pick(("blue", "green", "red"))
+        if parts & {"version"}:
+            return "1.0.0"
+        if parts & {"status", "state"}:
+            return "active"
+        if parts & {"sentiment"}:
+            return "positive"
+        if parts & {"tag", "tags", "label", "labels", "keyword", "keywords", "category", "topic", "skill"}:
+            words = [w for w in re.findall(r"[a-z]{4,}", self.text.lower())]
+            return words[self.rng.randrange(len(words))] if words else "general"
+        if parts & {"title", "subject", "headline", "heading"}:
+            words = self.text.split()[:6]
+            return " ".join(words).rstrip("?.!") or "Untitled"
+        return self.text[:80] or name
+
+
+class _Xeger(rstr.Rstr):
+    """rstr's generator with open-ended repeats kept short (rstr allows up to 100)."""
+
+    def _handle_repeat(self, start_range: int, end_range: int, value: Any) -> str:
+        return str(super()._handle_repeat(start_range, min(end_range, start_range + REPEAT), value))
+
+
+_NAME = re.compile(r"\b([A-Z][a-z]+)(?: ([A-Z][a-z]+))?")
+_NOT_NAMES = frozenset(
+    "The A An I What Who Where When Why How Please Can Could Would Should Is Are Do Does Tell Give Show Find "
+    "Get Make Write Create List Extract Summarize Return Hello Hi Thanks Thank Yes No My Our Your This That".split()
+)
+
+
+def _people_in(text: str) -> list[str]:
+    """Capitalized words of the text that look like a person's name (not after in/at/for: places)."""
+    found = []
+    for m in _NAME.finditer(text):
+        before = text[: m.start()].rstrip().rsplit(" ", 1)[-1].lower()
+        if m.group(1) in _NOT_NAMES or before in ("in", "at", "for", "near", "of", "from", "to"):
+            continue
+        found.append(m.group(0))
+    return found
+
+
+def _kind(schema: dict[str, Any], allow_null: bool) -> str:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        real = [k for k in kind if k != "null"]
+        return real[0] if real else "null"
+    if isinstance(kind, str):
+        return kind
+    if any(k in schema for k in ("properties", "required", "additionalProperties", "patternProperties")):
+        return "object"
+    if any(k in schema for k in ("items", "prefixItems", "minItems", "maxItems", "contains")):
+        return "array"
+    if any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")):
+        return "number"
+    return "string"
+
+
+def _merge(base: dict[str, Any], extra: Any) -> dict[str, Any]:
+    """Two schemas as one (``allOf``, ``$ref`` with siblings, a variant with its parent's keywords)."""
+    if not isinstance(extra, dict):
+        return base
+    out = dict(base)
+    for key, value in extra.items():
+        if key not in out:
+            out[key] = value
+        elif key == "properties" and isinstance(value, dict) and isinstance(out[key], dict):
+            props = dict(out[key])
+            for name, sub in value.items():
+                props[name] = {"allOf": [props[name], sub]} if name in props else sub
+            out[key] = props
+        elif key == "required" and isinstance(value, list) and isinstance(out[key], list):
+            out[key] = list(dict.fromkeys([*out[key], *value]))
+        elif key in ("minimum", "minLength", "minItems", "minProperties", "exclusiveMinimum"):
+            out[key] = max(out[key], value) if _numeric(out[key], value) else value
+        elif key in ("maximum", "maxLength", "maxItems", "maxProperties", "exclusiveMaximum"):
+            out[key] = min(out[key], value) if _numeric(out[key], value) else value
+        elif key == "type" and isinstance(value, list) and isinstance(out[key], list):
+            both = [t for t in out[key] if t in value]
+            out[key] = both or value
+        elif key == "enum" and isinstance(value, list) and isinstance(out[key], list):
+            both = [v for v in out[key] if v in value]
+            out[key] = both or value
+        else:
+            out[key] = value
+    return out
+
+
+def _numeric(a: Any, b: Any) -> bool:
+    return all(isinstance(x, int | float) and not isinstance(x, bool) for x in (a, b))
+
+
+def _bound(schema: dict[str, Any], closed: str, opened: str, tighter: Any) -> tuple[float | None, bool]:
+    """The effective bound and whether it is exclusive (draft-4 boolean ``exclusiveMinimum`` too)."""
+    value = schema.get(closed)
+    flag = schema.get(opened)
+    if isinstance(flag, bool):
+        return (float(value), flag) if _numeric(value, 0) else (None, False)
+    candidates: list[tuple[float, bool]] = []
+    if _numeric(value, 0):
+        candidates.append((float(value), False))
+    if _numeric(flag, 0):
+        candidates.append((float(flag), True))
+    if not candidates:
+        return None, False
+    best = tighter(c[0] for c in candidates)
+    return best, any(c[1] for c in candidates if c[0] == best)
+
+
+def _multiple(value: float, step: float) -> bool:
+    """jsonschema's own multipleOf test."""
+    if isinstance(step, float):
+        quotient = value / step
+        try:
+            return int(quotient) == quotient
+        except OverflowError:
+            return False
+    return value % step == 0
+
+
+def _plausible_number(name: str, integer: bool) -> float:
+    key = name.lower()
+    table = (
+        (("age",), 34),
+        (("year",), 2026),
+        (("month",), 11),
+        (("day",), 24),
+        (("hour",), 14),
+        (("minute", "second"), 30),
+        (("port",), 8080),
+        (("lat",), 37.7749),
+        (("lon", "lng"), -122.4194),
+        (("price", "cost", "amount", "total", "salary", "balance"), 19.99),
+        (("rating", "score", "stars"), 4),
+        (("percent", "pct", "ratio"), 42),
+        (("confidence", "probability"), 0.87),
+        (("temp",), 21.5),
+        (("limit", "max_results", "top_k", "page_size", "per_page"), 10),
+        (("page", "version", "offset"), 1),
+        (("count", "quantity", "qty", "num", "number", "size", "days"), 3),
+        (("timeout", "duration", "seconds", "delay"), 30),
+        (("width",), 800),
+        (("height",), 600),
+    )
+    for words, number in table:
+        if any(w in key for w in words):
+            return float(round(number)) if integer else float(number)
+    return 1.0
+
+
+def _singular(name: str) -> str:
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return name
+
+
+def _search(pattern: str, text: str) -> bool:
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return False
+
+
+def _first_key_pattern(schema: dict[str, Any]) -> str | None:
+    names = schema.get("propertyNames")
+    if isinstance(names, dict) and isinstance(names.get("pattern"), str):
+        return str(names["pattern"])
+    patterns = schema.get("patternProperties")
+    return next(iter(patterns), None) if isinstance(patterns, dict) and patterns else None
+
+
+# -- string formats -----------------------------------------------------------------------------------------
+
+
+def _date(g: _Generator) -> str:
+    return f"2026-{g.rng.randint(1, 12):02d}-{g.rng.randint(1, 28):02d}"
+
+
+def _time(g: _Generator) -> str:
+    return f"{g.rng.randint(8, 18):02d}:{g.rng.choice((0, 15, 30, 45)):02d}:00Z"
+
+
+def _date_time(g: _Generator) -> str:
+    return f"{_date(g)}T{_time(g)}"
+
+
+def _uuid(g: _Generator) -> str:
+    return str(uuid.UUID(int=g.rng.getrandbits(128), version=4))
+
+
+FORMATS: dict[str, Any] = {
+    "date": _date,
+    "time": _time,
+    "date-time": _date_time,
+    "duration": lambda g: f"PT{g.rng.randint(1, 3)}H{g.rng.choice((0, 15, 30, 45))}M",
+    "email": lambda g: g.plausible_string("email"),
+    "idn-email": lambda g: g.plausible_string("email"),
+    "hostname": lambda g: "api.example.com",
+    "idn-hostname": lambda g: "api.example.com",
+    "ipv4": lambda g: f"192.0.2.{g.rng.randint(1, 254)}",
+    "ipv6": lambda g: f"2001:db8::{g.rng.randint(1, 0xFFFF):x}",
+    "uri": lambda g: "https://example.com/",
+    "url": lambda g: "https://example.com/",
+    "iri": lambda g: "https://example.com/",
+    "uri-reference": lambda g: "https://example.com/docs",
+    "iri-reference": lambda g: "https://example.com/docs",
+    "uri-template": lambda g: "https://example.com/items/{id}",
+    "uuid": _uuid,
+    "regex": lambda g: "^[a-z]+$",
+    "json-pointer": lambda g: "/items/0",
+    "relative-json-pointer": lambda g: "0/items",
+    "byte": lambda g: base64.b64encode(g.text[:24].encode() or b"data").decode(),
+    "binary": lambda g: "data",
+    "password": lambda g: "correct-horse-battery",
+    "phone": lambda g: g.plausible_string("phone"),
+}
