@@ -89,7 +89,7 @@ def test_output_config_format_with_a_plain_schema(client: anthropic.Anthropic) -
     }
     message = client.messages.create(**ask(output_config={"format": {"type": "json_schema", "schema": schema}}))
     value = json.loads(message.content[0].text)  # type: ignore[union-attr]
-    jsonschema.validate(value, schema, format_checker=jsonschema.FormatChecker())
+    jsonschema.validate(value, schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     assert value["kind"] == "invoice"
 
 
@@ -206,5 +206,5 @@ def test_tool_input_honours_pattern_format_and_enum(client: anthropic.Anthropic)
     )
     call = message.content[0]
     assert call.type == "tool_use"
-    jsonschema.validate(call.input, schema, format_checker=jsonschema.FormatChecker())
+    jsonschema.validate(call.input, schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     assert re.fullmatch(r"wf_[a-z0-9-]{6,}", call.input["run_id"])  # type: ignore[index]

@@ -20,11 +20,13 @@ from mockclaude.sources.synthesis.structured import json_answer, output_schema
 from mockclaude.sources.synthesis.toolcalls import choose_tools
 from mockclaude.sources.synthesis.values import build_input
 
-_SEED_KEYS = ("model", "system", "messages", "tools", "tool_choice", "thinking", "output_config", "output_format")
+_SEED_KEYS = ("model", "system", "messages", "tools", "tool_choice", "thinking", "output_config")
 
 
 def conversation_seed(body: dict[str, Any]) -> bytes:
     subset = {k: body.get(k) for k in _SEED_KEYS}
+    if body.get("output_format") is not None:  # the beta's form of output_config.format
+        subset["output_format"] = body["output_format"]
     return hashlib.blake2b(orjson.dumps(subset, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
 
 

@@ -33,7 +33,6 @@ ATTEMPTS = 6
 REPEAT = 8  # an open-ended `*`, `+` or `{n,}` in a pattern repeats at most n + this many times
 _PLACE = re.compile(r"\b(?:in|for|at|near|of)\s+([A-Z][\w'-]*(?:[ ,]+[A-Z][\w'-]*)*)")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_FORMAT_CHECKER = jsonschema.FormatChecker()
 
 PEOPLE = ("Alice Johnson", "Bob Martinez", "Carol Nguyen", "David Okafor", "Eva Schmidt", "Farah Khan")
 CITIES = ("San Francisco", "Paris", "Tokyo", "Berlin", "Toronto", "Sydney")
@@ -50,7 +49,9 @@ def instance(schema: Any, text: str, seed: bytes = b"", *, complete: bool = True
     check = _validator(schema)
     first: Any = None
     for attempt in range(ATTEMPTS):
-        value = _Generator(schema, text, seed + bytes([attempt]), complete).value(schema, "value", 0)
+        generator = _Generator(schema, text, seed + bytes([attempt]), complete)
+        generator.salt = attempt
+        value = generator.value(schema, "value", 0)
         if attempt == 0:
             first = value
         if check is None or _valid(check, value):
@@ -64,7 +65,7 @@ def _validator(schema: Any) -> Any:
     try:
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         cls.check_schema(schema)
-        return cls(schema, format_checker=_FORMAT_CHECKER)
+        return cls(schema, format_checker=cls.FORMAT_CHECKER)
     except (SchemaError, Unresolvable, re.error, TypeError, ValueError):
         return None
 
@@ -98,11 +99,12 @@ class _Generator:
             return schema["const"]
         if isinstance(schema.get("enum"), list) and schema["enum"]:
             return self.pick_option(schema["enum"], name)
-        for key in ("anyOf", "oneOf"):
-            if isinstance(schema.get(key), list) and schema[key]:
-                variant = self.pick_variant(schema[key], depth)
-                rest = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
-                return self.value(_merge(rest, variant), name, depth + 1)
+        if isinstance(schema.get("oneOf"), list) and schema["oneOf"]:
+            return self.one_of(schema, name, depth)
+        if isinstance(schema.get("anyOf"), list) and schema["anyOf"]:
+            variant = self.pick_variant(schema["anyOf"], depth)
+            rest = {k: v for k, v in schema.items() if k != "anyOf"}
+            return self.value(_merge(rest, variant), name, depth + 1)
         kind = _kind(schema, self.complete or depth > MAX_DEPTH)
         if kind == "object":
             return self.object(schema, depth)
@@ -115,6 +117,20 @@ class _Generator:
         if kind == "null":
             return None
         return self.string(schema, name)
+
+    def one_of(self, schema: dict[str, Any], name: str, depth: int) -> Any:
+        """A value valid against exactly one variant: each variant tried in turn, checked against all."""
+        variants: list[Any] = schema["oneOf"]
+        rest = {k: v for k, v in schema.items() if k != "oneOf"}
+        first = self.pick_variant(variants, depth)
+        order = [first] + [v for v in variants if v is not first]
+        checks = [_validator(_with_root(v, self.root)) for v in variants]
+        value: Any = None
+        for variant in order:
+            value = self.value(_merge(rest, variant), name, depth + 1)
+            if sum(1 for c in checks if c is None or _valid(c, value)) == 1:
+                return value
+        return value
 
     def flatten(self, schema: dict[str, Any], depth: int) -> tuple[dict[str, Any], int]:
         """``$ref`` and ``allOf`` folded into one schema (sibling keywords kept), and the depth it counts as."""
@@ -469,6 +485,14 @@ def _merge(base: dict[str, Any], extra: Any) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def _with_root(schema: Any, root: Any) -> Any:
+    """``schema`` with the root's definitions beside it, so its local ``$ref`` resolve."""
+    if not isinstance(schema, dict) or not isinstance(root, dict):
+        return schema
+    kept = {k: root[k] for k in ("$defs", "definitions", "components") if k in root and k not in schema}
+    return {**kept, **schema}
 
 
 def _numeric(a: Any, b: Any) -> bool:
