@@ -73,7 +73,7 @@ def sdk_cases(limit: int | None = None) -> Iterator[Case]:
                 continue
             try:
                 schema = TypeAdapter(kind).json_schema()
-            except Exception:  # noqa: BLE001 - a type pydantic cannot describe is simply not in the corpus
+            except Exception:  # a type pydantic cannot describe is simply not in the corpus
                 continue
             count += 1
             yield Case("sdk", f"{module.__name__}.{name}", schema)
@@ -87,7 +87,9 @@ def openapi_cases() -> Iterator[Case]:
     spec = yaml.safe_load((ROOT / "openapi" / "anthropic.yaml").read_text())
     components = spec["components"]["schemas"]
     for name in sorted(components):
-        yield Case("openapi", name, {"$ref": f"#/components/schemas/{name}", "components": {"schemas": components}})
+        yield Case(
+            "openapi", name, {"$ref": f"#/components/schemas/{name}", "components": {"schemas": components}}
+        )
 
 
 # -- generated schemas -------------------------------------------------------------------------------------
@@ -157,7 +159,11 @@ def _schema(rng: random.Random, name: str, depth: int, strict: bool, defs: dict[
     if roll < 0.36:
         variants = [_schema(rng, name, depth + 2, strict, defs) for _ in range(2)]
         if not strict and rng.random() < 0.3:  # oneOf: variants of different types, so one value fits one
-            variants = [{"type": "string", "pattern": rng.choice(PATTERNS)}, {"type": "integer"}, {"type": "null"}]
+            variants = [
+                {"type": "string", "pattern": rng.choice(PATTERNS)},
+                {"type": "integer"},
+                {"type": "null"},
+            ]
             return {"oneOf": variants[: rng.randint(2, 3)]}
         if rng.random() < 0.5:
             variants.append({"type": "null"})
@@ -216,8 +222,16 @@ def run(corpus: list[Case]) -> tuple[Counter[str], list[str]]:
         prompt = PROMPTS[i % len(PROMPTS)]
         seed = case.name.encode()
         figures[f"{case.source}:schemas"] += 1
-        tool_schema = case.schema if case.schema.get("type", "object") == "object" and "$ref" not in case.schema else None
-        wrapped = tool_schema or {"type": "object", "properties": {"value": case.schema}, "required": ["value"]}
+        tool_schema = (
+            case.schema
+            if case.schema.get("type", "object") == "object" and "$ref" not in case.schema
+            else None
+        )
+        wrapped = tool_schema or {
+            "type": "object",
+            "properties": {"value": case.schema},
+            "required": ["value"],
+        }
         if "$defs" in case.schema or "components" in case.schema:
             wrapped = {**{k: v for k, v in case.schema.items() if k in ("$defs", "components")}, **wrapped}
         value = build_input(wrapped, prompt, seed)
@@ -245,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     figures, failures = run(corpus)
     took = time.perf_counter() - started
     sources = Counter(c.source for c in corpus)
-    print(f"schema corpus: {len(corpus)} schemas ({', '.join(f'{k} {v}' for k, v in sorted(sources.items()))})")
+    print(
+        f"schema corpus: {len(corpus)} schemas ({', '.join(f'{k} {v}' for k, v in sorted(sources.items()))})"
+    )
     for kind in ("tool", "output"):
         cases_, valid = figures[f"{kind}:cases"], figures[f"{kind}:valid"]
         print(f"  {kind:<6} values: {valid}/{cases_} valid ({100 * valid / max(cases_, 1):.2f} %)")

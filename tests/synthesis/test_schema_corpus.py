@@ -41,7 +41,9 @@ def test_the_corpus_tools_through_a_live_mock(client: anthropic.Anthropic) -> No
         call = message.content[0]
         assert call.type == "tool_use", case.name
         cls = jsonschema.validators.validator_for(case.schema, default=jsonschema.Draft202012Validator)
-        errors = [e.message for e in cls(case.schema, format_checker=cls.FORMAT_CHECKER).iter_errors(call.input)]
+        errors = [
+            e.message for e in cls(case.schema, format_checker=cls.FORMAT_CHECKER).iter_errors(call.input)
+        ]
         assert errors == [], (case.name, json.dumps(call.input))
 
 

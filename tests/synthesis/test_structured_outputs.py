@@ -87,7 +87,9 @@ def test_output_config_format_with_a_plain_schema(client: anthropic.Anthropic) -
             }
         },
     }
-    message = client.messages.create(**ask(output_config={"format": {"type": "json_schema", "schema": schema}}))
+    message = client.messages.create(
+        **ask(output_config={"format": {"type": "json_schema", "schema": schema}})
+    )
     value = json.loads(message.content[0].text)  # type: ignore[union-attr]
     jsonschema.validate(value, schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     assert value["kind"] == "invoice"
@@ -134,7 +136,11 @@ def test_typescript_sdk_parse_and_stream(mock_server: Server) -> None:
     ("schema", "message"),
     [
         (
-            {"type": "object", "properties": {"n": {"type": "integer", "minimum": 1}}, "additionalProperties": False},
+            {
+                "type": "object",
+                "properties": {"n": {"type": "integer", "minimum": 1}},
+                "additionalProperties": False,
+            },
             "output_config.format.schema: For 'integer' type, property 'minimum' is not supported",
         ),
         (
@@ -182,7 +188,9 @@ def test_strict_tool_with_bounds_is_refused(mock_server: Server) -> None:
         "tools.0.custom: For 'integer' type, properties maximum, minimum are not supported"
     )
     tool["strict"] = False  # the same schema without strict: bounds are fine, and honoured
-    forced = raw_post(mock_server, "/v1/messages", ask(tools=[tool], tool_choice={"type": "tool", "name": "set_volume"}))
+    forced = raw_post(
+        mock_server, "/v1/messages", ask(tools=[tool], tool_choice={"type": "tool", "name": "set_volume"})
+    )
     call = forced.json()["content"][0]
     jsonschema.validate(call["input"], tool["input_schema"])  # type: ignore[arg-type]
 

@@ -125,7 +125,9 @@ def synthesize(
             "type": "tool_use",
             "id": seeded_id("toolu", seed_bytes, f"tool{i}"),
             "name": tool["name"],
-            "input": build_input(tool.get("input_schema") or {}, user_text, seed_bytes + tool["name"].encode()),
+            "input": build_input(
+                tool.get("input_schema") or {}, user_text, seed_bytes + tool["name"].encode()
+            ),
         }
         cost = tool_use_tokens(block)
         if cost > budget:

@@ -22,7 +22,8 @@ def output_schema(body: dict[str, Any]) -> dict[str, Any] | None:
     if fmt is None:
         fmt = body.get("output_format")
     if isinstance(fmt, dict) and fmt.get("type") == "json_schema" and isinstance(fmt.get("schema"), dict):
-        return fmt["schema"]
+        schema: dict[str, Any] = fmt["schema"]
+        return schema
     return None
 
 

@@ -299,7 +299,7 @@ class _Generator:
             if v > high:
                 break
         middle = (low + high) / 2
-        return int(math.ceil(middle)) if integer else middle
+        return math.ceil(middle) if integer else middle
 
     def string(self, schema: dict[str, Any], name: str) -> str:
         lo = int(schema.get("minLength", 0) or 0)
@@ -353,7 +353,17 @@ class _Generator:
         if "email" in parts or "mail" in parts:
             return f"{first.lower()}.{last.lower()}@example.com"
         if parts & {"name", "author", "customer", "person", "owner", "assignee", "contact", "recipient"}:
-            if parts & {"file", "repo", "repository", "project", "branch", "package", "tool", "model", "table"}:
+            if parts & {
+                "file",
+                "repo",
+                "repository",
+                "project",
+                "branch",
+                "package",
+                "tool",
+                "model",
+                "table",
+            }:
                 return {"file": "report.pdf", "branch": "main", "table": "users"}.get(
                     next(iter(parts & {"file", "branch", "table"}), ""), "example-project"
                 )
@@ -425,8 +435,50 @@ class _Xeger(rstr.Rstr):
 
 _NAME = re.compile(r"\b([A-Z][a-z]+)(?: ([A-Z][a-z]+))?")
 _NOT_NAMES = frozenset(
-    "The A An I What Who Where When Why How Please Can Could Would Should Is Are Do Does Tell Give Show Find "
-    "Get Make Write Create List Extract Summarize Return Hello Hi Thanks Thank Yes No My Our Your This That".split()
+    [
+        "The",
+        "A",
+        "An",
+        "I",
+        "What",
+        "Who",
+        "Where",
+        "When",
+        "Why",
+        "How",
+        "Please",
+        "Can",
+        "Could",
+        "Would",
+        "Should",
+        "Is",
+        "Are",
+        "Do",
+        "Does",
+        "Tell",
+        "Give",
+        "Show",
+        "Find",
+        "Get",
+        "Make",
+        "Write",
+        "Create",
+        "List",
+        "Extract",
+        "Summarize",
+        "Return",
+        "Hello",
+        "Hi",
+        "Thanks",
+        "Thank",
+        "Yes",
+        "No",
+        "My",
+        "Our",
+        "Your",
+        "This",
+        "That",
+    ]
 )
 
 
@@ -501,8 +553,8 @@ def _numeric(a: Any, b: Any) -> bool:
 
 def _bound(schema: dict[str, Any], closed: str, opened: str, tighter: Any) -> tuple[float | None, bool]:
     """The effective bound and whether it is exclusive (draft-4 boolean ``exclusiveMinimum`` too)."""
-    value = schema.get(closed)
-    flag = schema.get(opened)
+    value: Any = schema.get(closed)
+    flag: Any = schema.get(opened)
     if isinstance(flag, bool):
         return (float(value), flag) if _numeric(value, 0) else (None, False)
     candidates: list[tuple[float, bool]] = []
