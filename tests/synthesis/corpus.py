@@ -59,6 +59,54 @@ def tool_cases() -> Iterator[Case]:
         yield Case("tools", tool["name"], tool["input_schema"])
 
 
+def claude_code_cases() -> Iterator[Case]:
+    """Claude Code's own tools, as the installed CLI (``make claude-code``) sends them: captured once from a
+    mock's journal into ``~/.cache/mockclaude`` (never committed); none when the CLI is not installed."""
+    cache = Path.home() / ".cache" / "mockclaude" / "claude-code-tools.json"
+    if not cache.exists():
+        tools = capture_claude_code_tools()
+        if not tools:
+            return
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(tools))
+    for tool in json.loads(cache.read_text()):
+        if isinstance(tool, dict) and isinstance(tool.get("input_schema"), dict):
+            yield Case("claude-code", str(tool["name"]), tool["input_schema"])
+
+
+def capture_claude_code_tools() -> list[dict[str, Any]]:
+    import tempfile
+
+    import pytest
+
+    from tests.clients import test_claude_code as cc
+    from tests.support.server import start_server, stop_server
+
+    try:
+        cc.claude_binary()
+    except pytest.skip.Exception:
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        rules = Path(tmp) / "rules"
+        rules.mkdir()
+        (rules / "claude-code.yaml").write_text(yaml.safe_dump(cc.RULES))
+        server = start_server(Path(tmp), "--latency", "instant", "--rules", str(rules))
+        try:
+            work = Path(tmp) / "work"
+            work.mkdir()
+            cc.run_claude(server, work, "-p", "hello")
+            entries = cc.journal(server)
+        finally:
+            stop_server(server)
+    tools: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        body = entry["request"].get("body")
+        for tool in (body.get("tools") if isinstance(body, dict) else None) or []:
+            if isinstance(tool, dict) and "name" in tool:
+                tools[tool["name"]] = tool
+    return list(tools.values())
+
+
 def sdk_cases(limit: int | None = None) -> Iterator[Case]:
     import anthropic.types as stable
     import anthropic.types.beta as beta
@@ -176,12 +224,15 @@ def _schema(rng: random.Random, name: str, depth: int, strict: bool, defs: dict[
         number: dict[str, Any] = {"type": rng.choice(("integer", "number"))}
         if not strict:
             low = rng.randint(-50, 50)
+            step = rng.choice((None, None, 2, 5, 0.5, 0.25))
             if rng.random() < 0.7:
                 number["exclusiveMinimum" if rng.random() < 0.3 else "minimum"] = low
             if rng.random() < 0.7:
-                number["exclusiveMaximum" if rng.random() < 0.3 else "maximum"] = low + rng.randint(1, 100)
-            if rng.random() < 0.3:
-                number["multipleOf"] = rng.choice((2, 5, 0.5, 0.25))
+                number["exclusiveMaximum" if rng.random() < 0.3 else "maximum"] = low + rng.randint(
+                    12 if step else 1, 100
+                )  # room for a multiple
+            if step is not None:
+                number["multipleOf"] = step
         return number
     if roll < 0.66:
         return {"type": "boolean"} if rng.random() < 0.8 else {"type": ["string", "null"]}
@@ -201,7 +252,7 @@ def _schema(rng: random.Random, name: str, depth: int, strict: bool, defs: dict[
 
 def cases(sample: int | None = None) -> list[Case]:
     """The corpus; ``sample`` keeps every n-th SDK/OpenAPI schema and fewer generated ones (for make test)."""
-    out = list(tool_cases())
+    out = list(tool_cases()) + list(claude_code_cases())
     sdk = list(sdk_cases(limit=None if sample is None else 1500 // sample))
     api = list(openapi_cases())
     out += sdk + (api if sample is None else api[::sample])

@@ -216,3 +216,33 @@ def test_tool_input_honours_pattern_format_and_enum(client: anthropic.Anthropic)
     assert call.type == "tool_use"
     jsonschema.validate(call.input, schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     assert re.fullmatch(r"wf_[a-z0-9-]{6,}", call.input["run_id"])  # type: ignore[index]
+
+
+def test_strict_tool_input_follows_its_schema(client: anthropic.Anthropic) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "attendee": {"$ref": "#/$defs/person"},
+            "start": {"type": "string", "format": "date-time"},
+            "room": {"anyOf": [{"type": "string", "enum": ["A1", "B2"]}, {"type": "null"}]},
+        },
+        "required": ["attendee", "start", "room"],
+        "additionalProperties": False,
+        "$defs": {
+            "person": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "email": {"type": "string", "format": "email"}},
+                "required": ["name", "email"],
+                "additionalProperties": False,
+            }
+        },
+    }
+    message = client.messages.create(
+        **{**ask(), "messages": [{"role": "user", "content": "Book a meeting with Bob Martinez"}]},
+        tools=[{"name": "book_meeting", "strict": True, "input_schema": schema}],  # type: ignore[typeddict-item]
+        tool_choice={"type": "any"},
+    )
+    call = message.content[0]
+    assert call.type == "tool_use" and message.stop_reason == "tool_use"
+    jsonschema.validate(call.input, schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    assert call.input["attendee"]["name"] == "Bob Martinez"  # type: ignore[index]

@@ -483,14 +483,17 @@ _NOT_NAMES = frozenset(
 
 
 def _people_in(text: str) -> list[str]:
-    """Capitalized words of the text that look like a person's name (not after in/at/for: places)."""
-    found = []
+    """Capitalized words of the text that look like a person's name (not after in/at/for: places); full
+    names first, then words inside a sentence, then a sentence's first word (often a verb: "Book …")."""
+    ranked: list[tuple[int, str]] = []
     for m in _NAME.finditer(text):
-        before = text[: m.start()].rstrip().rsplit(" ", 1)[-1].lower()
-        if m.group(1) in _NOT_NAMES or before in ("in", "at", "for", "near", "of", "from", "to"):
+        before = text[: m.start()].rstrip()
+        word_before = before.rsplit(" ", 1)[-1].lower()
+        if m.group(1) in _NOT_NAMES or word_before in ("in", "at", "for", "near", "of", "from", "to"):
             continue
-        found.append(m.group(0))
-    return found
+        initial = not before or before[-1] in ".!?:"
+        ranked.append((0 if m.group(2) else 2 if initial else 1, m.group(0)))
+    return [name for _, name in sorted(ranked, key=lambda r: r[0])]
 
 
 def _kind(schema: dict[str, Any], allow_null: bool) -> str:
