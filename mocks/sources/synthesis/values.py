@@ -13,6 +13,7 @@ first try fails (a rare combination of keywords), a few more seeds are tried.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import math
 import random
@@ -21,6 +22,7 @@ import uuid
 from typing import Any
 
 import jsonschema
+import orjson
 import rstr
 from jsonschema.exceptions import SchemaError
 from referencing.exceptions import Unresolvable
@@ -28,8 +30,15 @@ from referencing.exceptions import Unresolvable
 from mockclaude.sources.synthesis.toolcalls import arithmetic
 
 MAX_DEPTH = 10  # deeper than this, only what the schema requires (recursive schemas end here)
+HARD_DEPTH = 64
+MAX_WORK = 20_000  # values one try may make, whatever the schema
 REF_DEPTH = 4  # each `$ref` followed counts as this many levels, so a recursive schema ends after ~2 turns
 ATTEMPTS = 6
+CACHED_SCHEMA_BYTES = 64_000
+# Bounds on what one request can make the mock build (a schema asking for more gets less, and fails validation)
+MAX_ITEMS = 1_000  # minItems, minProperties, minContains
+MAX_LENGTH = 10_000  # minLength
+MAX_REPEATS = 10_000  # repetitions one pattern may expand to
 REPEAT = 8  # an open-ended `*`, `+` or `{n,}` in a pattern repeats at most n + this many times
 _PLACE = re.compile(r"\b(?:in|for|at|near|of)\s+([A-Z][\w'-]*(?:[ ,]+[A-Z][\w'-]*)*)")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -60,8 +69,23 @@ def instance(schema: Any, text: str, seed: bytes = b"", *, complete: bool = True
 
 
 def _validator(schema: Any) -> Any:
+    """A validator for ``schema`` (None when it is not a valid schema), compiled once per distinct schema."""
     if not isinstance(schema, dict | bool):
         return None
+    try:
+        key = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        return None
+    # the cache holds small schemas only (its memory stays bounded); a big one is compiled each time
+    return _compiled(key) if len(key) <= CACHED_SCHEMA_BYTES else _compile(schema)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(key: str) -> Any:
+    return _compile(orjson.loads(key))
+
+
+def _compile(schema: Any) -> Any:
     try:
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         cls.check_schema(schema)
@@ -84,13 +108,15 @@ class _Generator:
         self.rng = random.Random(int.from_bytes(hashlib.blake2b(seed, digest_size=8).digest(), "big"))
         self.complete = complete
         self.salt = 0  # bumped to get a different value (uniqueItems)
+        self.work = 0  # values made so far (bounded by MAX_WORK)
         self.people = _people_in(self.text) + [p for p in self.rng.sample(PEOPLE, len(PEOPLE))]
         self.person = 0  # which person a name-like field names; the next array item names the next one
 
     # -- dispatch ------------------------------------------------------------------------------------------
 
     def value(self, schema: Any, name: str, depth: int) -> Any:
-        if schema is False:
+        self.work += 1
+        if schema is False or depth > HARD_DEPTH or self.work > MAX_WORK:  # a schema requiring itself forever
             return None
         if not isinstance(schema, dict) or not schema:
             return self.plausible_string(name)
@@ -123,7 +149,7 @@ class _Generator:
         variants: list[Any] = schema["oneOf"]
         rest = {k: v for k, v in schema.items() if k != "oneOf"}
         first = self.pick_variant(variants, depth)
-        order = [first] + [v for v in variants if v is not first]
+        order = [first] + ([v for v in variants if v is not first] if depth <= MAX_DEPTH else [])
         checks = [_validator(_with_root(v, self.root)) for v in variants]
         value: Any = None
         for variant in order:
@@ -198,7 +224,7 @@ class _Generator:
         if isinstance(most, int) and len(keys) > most:
             keys = [k for k in keys if k in required] + [k for k in keys if k not in required]
             keys = keys[: max(most, len([k for k in keys if k in required]))]
-        least = schema.get("minProperties")
+        least = min(_int(schema.get("minProperties")), MAX_ITEMS) if "minProperties" in schema else None
         extra_pattern = _first_key_pattern(schema)
         while isinstance(least, int) and len(keys) < least:
             spare = [k for k in props if k not in keys]
@@ -230,7 +256,7 @@ class _Generator:
         if isinstance(items, list):  # draft 4-7 tuples
             prefix, items = items, schema.get("additionalItems", {})
         prefix = prefix if isinstance(prefix, list) else []
-        lo = int(schema.get("minItems", 0) or 0)
+        lo = min(_int(schema.get("minItems")), MAX_ITEMS)
         hi = schema.get("maxItems")
         wanted = lo if depth > MAX_DEPTH else max(lo, len(prefix), 2 if self.complete and depth < 6 else 1)
         if isinstance(hi, int):
@@ -253,7 +279,7 @@ class _Generator:
             out.append(value)
         contains = schema.get("contains")
         if isinstance(contains, dict) and contains:
-            needed = max(1, int(schema.get("minContains", 1) or 1))
+            needed = min(max(1, _int(schema.get("minContains"))), MAX_ITEMS)
             found = [self.value(contains, singular, depth + 1) for _ in range(needed)]
             out = (found + out)[: max(len(found), wanted)]
         return out
@@ -261,6 +287,12 @@ class _Generator:
     # -- scalars -------------------------------------------------------------------------------------------
 
     def number(self, schema: dict[str, Any], kind: str, name: str) -> int | float:
+        try:
+            return self.bounded_number(schema, kind, name)
+        except (OverflowError, ValueError, ZeroDivisionError):  # bounds beyond floats: no value fits
+            return 0
+
+    def bounded_number(self, schema: dict[str, Any], kind: str, name: str) -> int | float:
         lo, lo_open = _bound(schema, "minimum", "exclusiveMinimum", max)
         hi, hi_open = _bound(schema, "maximum", "exclusiveMaximum", min)
         step = schema.get("multipleOf")
@@ -302,7 +334,7 @@ class _Generator:
         return math.ceil(middle) if integer else middle
 
     def string(self, schema: dict[str, Any], name: str) -> str:
-        lo = int(schema.get("minLength", 0) or 0)
+        lo = min(_int(schema.get("minLength")), MAX_LENGTH)
         hi = schema.get("maxLength") if isinstance(schema.get("maxLength"), int) else None
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
@@ -429,7 +461,14 @@ class _Generator:
 class _Xeger(rstr.Rstr):
     """rstr's generator with open-ended repeats kept short (rstr allows up to 100)."""
 
+    def __init__(self, rng: random.Random) -> None:
+        super().__init__(rng)
+        self.budget = MAX_REPEATS
+
     def _handle_repeat(self, start_range: int, end_range: int, value: Any) -> str:
+        self.budget -= start_range
+        if self.budget < 0:
+            raise ValueError("the pattern asks for too long a string")
         return str(super()._handle_repeat(start_range, min(end_range, start_range + REPEAT), value))
 
 
@@ -548,6 +587,11 @@ def _with_root(schema: Any, root: Any) -> Any:
         return schema
     kept = {k: root[k] for k in ("$defs", "definitions", "components") if k in root and k not in schema}
     return {**kept, **schema}
+
+
+def _int(value: Any) -> int:
+    """A non-negative count from a schema keyword (0 when it is not one)."""
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else 0
 
 
 def _numeric(a: Any, b: Any) -> bool:
