@@ -40,7 +40,7 @@ MAX_ITEMS = 1_000  # minItems, minProperties, minContains
 MAX_LENGTH = 10_000  # minLength
 MAX_REPEATS = 10_000  # repetitions one pattern may expand to
 REPEAT = 8  # an open-ended `*`, `+` or `{n,}` in a pattern repeats at most n + this many times
-_PLACE = re.compile(r"\b(?:in|for|at|near|of)\s+([A-Z][\w'-]*(?:[ ,]+[A-Z][\w'-]*)*)")
+_PLACE = re.compile(r"\b(?:in|for|at|near|of|to|from)\s+([A-Z][\w'-]*(?:[ ,]+[A-Z][\w'-]*)*)")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 PEOPLE = ("Alice Johnson", "Bob Martinez", "Carol Nguyen", "David Okafor", "Eva Schmidt", "Farah Khan")
