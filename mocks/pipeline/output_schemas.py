@@ -122,7 +122,7 @@ def _type_problem(node: dict[str, Any], kind: str) -> str | None:
             # ⚠ for `true`; ⚠⚠ for a schema
             return "For 'object' type, 'additionalProperties: true' is not supported. Please set 'additionalProperties' to false"
     if kind == "array" and node.get("minItems") not in (None, 0, 1):
-        return f"For 'array' type, 'minItems' values other than 0 or 1 are not supported, got {node['minItems']}"  # ⚠⚠
+        return "For 'array' type, 'minItems' values other than 0 or 1 are not supported"  # ⚠
     fmt = node.get("format")
     if kind == "string" and isinstance(fmt, str) and fmt not in STRING_FORMATS:
         return f"For 'string' type, format '{fmt}' is not supported"  # ⚠⚠

@@ -160,6 +160,14 @@ def test_typescript_sdk_parse_and_stream(mock_server: Server) -> None:
             },
             "output_config.format.schema: For 'string' type, properties maxLength, minLength are not supported",
         ),
+        (
+            {
+                "type": "object",
+                "properties": {"a": {"type": "array", "items": {"type": "string"}, "minItems": 3}},
+                "additionalProperties": False,
+            },
+            "output_config.format.schema: For 'array' type, 'minItems' values other than 0 or 1 are not supported",
+        ),
     ],
 )
 def test_unsupported_schemas_are_refused_like_the_api(
@@ -246,3 +254,21 @@ def test_strict_tool_input_follows_its_schema(client: anthropic.Anthropic) -> No
     assert call.type == "tool_use" and message.stop_reason == "tool_use"
     jsonschema.validate(call.input, schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     assert call.input["attendee"]["name"] == "Bob Martinez"  # type: ignore[index]
+
+
+def test_beta_output_format_refusals_name_the_beta_field(mock_server: Server) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"n": {"type": "number", "maximum": 3}},
+        "additionalProperties": False,
+    }
+    response = raw_post(
+        mock_server,
+        "/v1/messages?beta=true",
+        ask(output_format={"type": "json_schema", "schema": schema}),
+        {"anthropic-beta": "structured-outputs-2025-11-13"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "output_format.schema: For 'number' type, property 'maximum' is not supported"
+    )
