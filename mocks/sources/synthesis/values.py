@@ -1,8 +1,8 @@
 """Values that validate against a JSON Schema: tool inputs and structured-output answers.
 
 Deterministic: a value depends only on the schema, the user's text and a seed from the request. Plausible:
-fields are filled by their names (``name`` gets a person's name, ``city`` a city, ``age`` an age), by their
-``format`` (dates, e-mails, UUIDs…), by ``pattern`` (a string the regular expression matches, made by
+fields are filled by their names and formats (:mod:`mockclaude.sources.synthesis.plausible`), by
+``pattern`` (a string the regular expression matches, made by
 ``rstr`` from a seeded random generator), or from the user's text (places, numbers, expressions). Every
 keyword the API takes for tools is honoured: types, ``enum``, ``const``, ``required``, lengths, bounds,
 ``multipleOf``, ``items``/``prefixItems``, ``uniqueItems``, ``contains``, ``anyOf``/``oneOf``/``allOf``,
@@ -12,13 +12,11 @@ first try fails (a rare combination of keywords), a few more seeds are tried.
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import math
 import random
 import re
-import uuid
 from typing import Any
 
 import jsonschema
@@ -27,7 +25,7 @@ import rstr
 from jsonschema.exceptions import SchemaError
 from referencing.exceptions import Unresolvable
 
-from mockclaude.sources.synthesis.toolcalls import arithmetic
+from mockclaude.sources.synthesis.plausible import Filler
 
 MAX_DEPTH = 10  # deeper than this, only what the schema requires (recursive schemas end here)
 HARD_DEPTH = 64
@@ -40,11 +38,7 @@ MAX_ITEMS = 1_000  # minItems, minProperties, minContains
 MAX_LENGTH = 10_000  # minLength
 MAX_REPEATS = 10_000  # repetitions one pattern may expand to
 REPEAT = 8  # an open-ended `*`, `+` or `{n,}` in a pattern repeats at most n + this many times
-_PLACE = re.compile(r"\b(?:in|for|at|near|of|to|from)\s+([A-Z][\w'-]*(?:[ ,]+[A-Z][\w'-]*)*)")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-
-PEOPLE = ("Alice Johnson", "Bob Martinez", "Carol Nguyen", "David Okafor", "Eva Schmidt", "Farah Khan")
-CITIES = ("San Francisco", "Paris", "Tokyo", "Berlin", "Toronto", "Sydney")
 
 
 def build_input(schema: Any, text: str, seed: bytes = b"") -> dict[str, Any]:
@@ -109,8 +103,7 @@ class _Generator:
         self.complete = complete
         self.salt = 0  # bumped to get a different value (uniqueItems)
         self.work = 0  # values made so far (bounded by MAX_WORK)
-        self.people = _people_in(self.text) + [p for p in self.rng.sample(PEOPLE, len(PEOPLE))]
-        self.person = 0  # which person a name-like field names; the next array item names the next one
+        self.fill = Filler(self.text, self.rng)
 
     # -- dispatch ------------------------------------------------------------------------------------------
 
@@ -119,7 +112,7 @@ class _Generator:
         if schema is False or depth > HARD_DEPTH or self.work > MAX_WORK:  # a schema requiring itself forever
             return None
         if not isinstance(schema, dict) or not schema:
-            return self.plausible_string(name)
+            return self.fill.string(name)
         schema, depth = self.flatten(schema, depth)
         if "const" in schema:
             return schema["const"]
@@ -275,7 +268,7 @@ class _Generator:
                 self.salt = saved + i * 13 + tries
                 value = self.value(sub, singular, depth + 1)
             self.salt = saved
-            self.person += 1
+            self.fill.person += 1
             out.append(value)
         contains = schema.get("contains")
         if isinstance(contains, dict) and contains:
@@ -306,7 +299,7 @@ class _Generator:
                 return False
             return step is None or _multiple(v, step)
 
-        candidates = [float(n) for n in _NUMBER.findall(self.text)] + [_plausible_number(name, integer)]
+        candidates = [float(n) for n in _NUMBER.findall(self.text)] + [Filler.number(name, integer)]
         for c in candidates:
             v = c + self.salt
             if integer and v != int(v):
@@ -342,12 +335,12 @@ class _Generator:
             if made is not None:
                 return made
         fmt = schema.get("format")
-        maker = FORMATS.get(fmt) if isinstance(fmt, str) else None
-        value = maker(self) if maker is not None else self.plausible_string(name)
-        if self.salt and maker is None:
+        formatted = self.fill.formatted(fmt) if isinstance(fmt, str) else None
+        value = formatted if formatted is not None else self.fill.string(name)
+        if self.salt and formatted is None:
             value = f"{value} {self.salt + 1}"
         if len(value) < lo:
-            value = value + ("x" * (lo - len(value)) if maker is None else "")
+            value = value + ("x" * (lo - len(value)) if formatted is None else "")
         if hi is not None and len(value) > hi:
             value = value[:hi].rstrip() if hi else ""
             if len(value) < lo:
@@ -369,94 +362,6 @@ class _Generator:
                 return made
         return None
 
-    def plausible_string(self, name: str) -> str:
-        key = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower().replace("-", "_")
-        parts = set(key.split("_"))
-        pick = self.rng.choice
-        person = self.people[self.person % len(self.people)]
-        first, _, last = person.partition(" ")
-        last = last or "Johnson"
-        if key in ("first_name", "firstname", "given_name"):
-            return first
-        if key in ("last_name", "lastname", "surname", "family_name"):
-            return last
-        if parts & {"username", "login", "handle", "user", "nickname"}:
-            return f"{first.lower()}.{last[0].lower()}"
-        if "email" in parts or "mail" in parts:
-            return f"{first.lower()}.{last.lower()}@example.com"
-        if parts & {"name", "author", "customer", "person", "owner", "assignee", "contact", "recipient"}:
-            if parts & {
-                "file",
-                "repo",
-                "repository",
-                "project",
-                "branch",
-                "package",
-                "tool",
-                "model",
-                "table",
-            }:
-                return {"file": "report.pdf", "branch": "main", "table": "users"}.get(
-                    next(iter(parts & {"file", "branch", "table"}), ""), "example-project"
-                )
-            return person
-        if parts & {"phone", "mobile", "tel", "telephone"}:
-            return f"+1-555-01{self.rng.randint(10, 99)}"
-        if parts & {"location", "place", "destination", "origin", "address", "where"}:
-            m = _PLACE.search(self.text)
-            if m:
-                return m.group(1).strip(" ,")
-            return "123 Main St, San Francisco, CA" if "address" in parts else "San Francisco, CA"
-        if parts & {"city", "town"}:
-            m = _PLACE.search(self.text)
-            return m.group(1).split(",")[0].strip() if m else pick(CITIES)
-        if parts & {"country"}:
-            return "US" if "code" in parts else "United States"
-        if parts & {"state", "region", "province"}:
-            return "California"
-        if parts & {"zip", "postal", "zipcode", "postcode"}:
-            return "94105"
-        if parts & {"company", "organization", "organisation", "org", "employer", "vendor"}:
-            return "Acme Corp"
-        if parts & {"expression", "formula", "equation", "expr"}:
-            found = arithmetic(self.text)
-            return found[0] if found else self.text[:80] or "1 + 1"
-        if parts & {"unit", "units"}:
-            return "celsius"
-        if parts & {"url", "uri", "link", "website", "homepage", "href", "endpoint"}:
-            return "https://example.com/"
-        if parts & {"path", "file", "filename", "filepath", "dir", "directory", "folder"}:
-            return "/home/user/project/README.md" if "path" in parts else "README.md"
-        if parts & {"command", "cmd", "script", "shell"}:
-            return "ls -la"
-        if parts & {"id", "uuid", "key", "token", "ref"}:
-            return f"{key.replace('_id', '') or 'id'}_{self.rng.getrandbits(32):08x}"
-        if parts & {"date", "day", "birthday", "dob", "deadline"}:
-            return _date(self)
-        if parts & {"time", "timestamp", "datetime", "created", "updated", "at"}:
-            return _date_time(self)
-        if parts & {"timezone", "tz"}:
-            return "America/Los_Angeles"
-        if parts & {"language", "lang", "locale"}:
-            return "en" if parts & {"lang", "locale"} else "English"
-        if parts & {"currency"}:
-            return "USD"
-        if parts & {"color", "colour"}:
-            return pick(("blue", "green", "red"))
-        if parts & {"version"}:
-            return "1.0.0"
-        if parts & {"status", "state"}:
-            return "active"
-        if parts & {"sentiment"}:
-            return "positive"
-        if parts & {"tag", "tags", "label", "labels", "keyword", "keywords", "category", "topic", "skill"}:
-            words = [w for w in re.findall(r"[a-z]{4,}", self.text.lower())]
-            return words[self.rng.randrange(len(words))] if words else "general"
-        if parts & {"title", "subject", "headline", "heading"}:
-            words = self.text.split()[:6]
-            return " ".join(words).rstrip("?.!") or "Untitled"
-        return self.text[:80] or name
-
 
 class _Xeger(rstr.Rstr):
     """rstr's generator with open-ended repeats kept short (rstr allows up to 100)."""
@@ -470,69 +375,6 @@ class _Xeger(rstr.Rstr):
         if self.budget < 0:
             raise ValueError("the pattern asks for too long a string")
         return str(super()._handle_repeat(start_range, min(end_range, start_range + REPEAT), value))
-
-
-_NAME = re.compile(r"\b([A-Z][a-z]+)(?: ([A-Z][a-z]+))?")
-_NOT_NAMES = frozenset(
-    [
-        "The",
-        "A",
-        "An",
-        "I",
-        "What",
-        "Who",
-        "Where",
-        "When",
-        "Why",
-        "How",
-        "Please",
-        "Can",
-        "Could",
-        "Would",
-        "Should",
-        "Is",
-        "Are",
-        "Do",
-        "Does",
-        "Tell",
-        "Give",
-        "Show",
-        "Find",
-        "Get",
-        "Make",
-        "Write",
-        "Create",
-        "List",
-        "Extract",
-        "Summarize",
-        "Return",
-        "Hello",
-        "Hi",
-        "Thanks",
-        "Thank",
-        "Yes",
-        "No",
-        "My",
-        "Our",
-        "Your",
-        "This",
-        "That",
-    ]
-)
-
-
-def _people_in(text: str) -> list[str]:
-    """Capitalized words of the text that look like a person's name (not after in/at/for: places); full
-    names first, then words inside a sentence, then a sentence's first word (often a verb: "Book …")."""
-    ranked: list[tuple[int, str]] = []
-    for m in _NAME.finditer(text):
-        before = text[: m.start()].rstrip()
-        word_before = before.rsplit(" ", 1)[-1].lower()
-        if m.group(1) in _NOT_NAMES or word_before in ("in", "at", "for", "near", "of", "from", "to"):
-            continue
-        initial = not before or before[-1] in ".!?:"
-        ranked.append((0 if m.group(2) else 2 if initial else 1, m.group(0)))
-    return [name for _, name in sorted(ranked, key=lambda r: r[0])]
 
 
 def _kind(schema: dict[str, Any], allow_null: bool) -> str:
@@ -626,36 +468,6 @@ def _multiple(value: float, step: float) -> bool:
     return value % step == 0
 
 
-def _plausible_number(name: str, integer: bool) -> float:
-    key = name.lower()
-    table = (
-        (("age",), 34),
-        (("year",), 2026),
-        (("month",), 11),
-        (("day",), 24),
-        (("hour",), 14),
-        (("minute", "second"), 30),
-        (("port",), 8080),
-        (("lat",), 37.7749),
-        (("lon", "lng"), -122.4194),
-        (("price", "cost", "amount", "total", "salary", "balance"), 19.99),
-        (("rating", "score", "stars"), 4),
-        (("percent", "pct", "ratio"), 42),
-        (("confidence", "probability"), 0.87),
-        (("temp",), 21.5),
-        (("limit", "max_results", "top_k", "page_size", "per_page"), 10),
-        (("page", "version", "offset"), 1),
-        (("count", "quantity", "qty", "num", "number", "size", "days"), 3),
-        (("timeout", "duration", "seconds", "delay"), 30),
-        (("width",), 800),
-        (("height",), 600),
-    )
-    for words, number in table:
-        if any(w in key for w in words):
-            return float(round(number)) if integer else float(number)
-    return 1.0
-
-
 def _singular(name: str) -> str:
     if name.endswith("ies"):
         return name[:-3] + "y"
@@ -677,50 +489,3 @@ def _first_key_pattern(schema: dict[str, Any]) -> str | None:
         return str(names["pattern"])
     patterns = schema.get("patternProperties")
     return next(iter(patterns), None) if isinstance(patterns, dict) and patterns else None
-
-
-# -- string formats -----------------------------------------------------------------------------------------
-
-
-def _date(g: _Generator) -> str:
-    return f"2026-{g.rng.randint(1, 12):02d}-{g.rng.randint(1, 28):02d}"
-
-
-def _time(g: _Generator) -> str:
-    return f"{g.rng.randint(8, 18):02d}:{g.rng.choice((0, 15, 30, 45)):02d}:00Z"
-
-
-def _date_time(g: _Generator) -> str:
-    return f"{_date(g)}T{_time(g)}"
-
-
-def _uuid(g: _Generator) -> str:
-    return str(uuid.UUID(int=g.rng.getrandbits(128), version=4))
-
-
-FORMATS: dict[str, Any] = {
-    "date": _date,
-    "time": _time,
-    "date-time": _date_time,
-    "duration": lambda g: f"PT{g.rng.randint(1, 3)}H{g.rng.choice((0, 15, 30, 45))}M",
-    "email": lambda g: g.plausible_string("email"),
-    "idn-email": lambda g: g.plausible_string("email"),
-    "hostname": lambda g: "api.example.com",
-    "idn-hostname": lambda g: "api.example.com",
-    "ipv4": lambda g: f"192.0.2.{g.rng.randint(1, 254)}",
-    "ipv6": lambda g: f"2001:db8::{g.rng.randint(1, 0xFFFF):x}",
-    "uri": lambda g: "https://example.com/",
-    "url": lambda g: "https://example.com/",
-    "iri": lambda g: "https://example.com/",
-    "uri-reference": lambda g: "https://example.com/docs",
-    "iri-reference": lambda g: "https://example.com/docs",
-    "uri-template": lambda g: "https://example.com/items/{id}",
-    "uuid": _uuid,
-    "regex": lambda g: "^[a-z]+$",
-    "json-pointer": lambda g: "/items/0",
-    "relative-json-pointer": lambda g: "0/items",
-    "byte": lambda g: base64.b64encode(g.text[:24].encode() or b"data").decode(),
-    "binary": lambda g: "data",
-    "password": lambda g: "correct-horse-battery",
-    "phone": lambda g: g.plausible_string("phone"),
-}
