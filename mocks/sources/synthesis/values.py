@@ -124,7 +124,7 @@ class _Generator:
             variant = self.pick_variant(schema["anyOf"], depth)
             rest = {k: v for k, v in schema.items() if k != "anyOf"}
             return self.value(_merge(rest, variant), name, depth + 1)
-        kind = _kind(schema, self.complete or depth > MAX_DEPTH)
+        kind = _kind(schema)
         if kind == "object":
             return self.object(schema, depth)
         if kind == "array":
@@ -377,7 +377,8 @@ class _Xeger(rstr.Rstr):
         return str(super()._handle_repeat(start_range, min(end_range, start_range + REPEAT), value))
 
 
-def _kind(schema: dict[str, Any], allow_null: bool) -> str:
+def _kind(schema: dict[str, Any]) -> str:
+    """The type to make: the first non-null of `type`, else the one its keywords imply."""
     kind = schema.get("type")
     if isinstance(kind, list):
         real = [k for k in kind if k != "null"]
