@@ -9,7 +9,7 @@ PORT   ?= 4010
 
 TEST_MYPY_FLAGS := $(addprefix --disable-error-code ,call-overload list-item union-attr index operator arg-type typeddict-item dict-item)
 
-.PHONY: help install mock record verify ts-sdk ts-platforms bench-plugin claude-code test drift-newest contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
+.PHONY: help install mock record verify ts-sdk ts-platforms bench-plugin claude-code test drift-newest schema-corpus contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -121,6 +121,11 @@ drift-newest:  ## report what the newest anthropic SDK on PyPI adds against the 
 	  || echo "drift-newest: could not install the newest $(DRIFT_SDK) from PyPI; reporting with what $(DRIFT_DIR) has"
 	@PYTHONPATH=$(CURDIR) $(DRIFT_DIR)/bin/python -m tests.spec.drift_newest $(ARGS) \
 	  || echo "drift-newest: the report did not run (see above); this target never fails"
+
+# The schema corpus (tests/synthesis/corpus.py): ~4,600 tool and structured-output schemas; prints how many
+# synthesized tool inputs and structured outputs validate with jsonschema. A sample of it runs in `make test`.
+schema-corpus: $(VENV)/.installed  ## synthesized values against the whole schema corpus: the validity figures
+	$(PY) -m tests.synthesis.corpus $(ARGS)
 
 # Contract tests (tests/contract, tests/scenarios). `make test` runs the fast profile in-process; these run the
 # thorough one over HTTP against URL (default: a mock started here) and write reports/contract-junit.xml and
