@@ -83,6 +83,7 @@ class ModelSpec:
     thinking: str = "adaptive"
     batch_max_tokens: int | None = None  # the Batch API's cap, where it differs from max_tokens (data only)
     sources: str = ""  # where the row's figures come from (see the file's header)
+    bedrock: str | None = None  # the model's id on Amazon Bedrock, without a cross-region prefix
 
     def feature(self, name: str) -> bool:
         return bool(self.features.get(name, False))

@@ -24,6 +24,7 @@ from mockclaude.pipeline.faults import Fault, FaultBook
 from mockclaude.pipeline.faults import load_rules as load_fault_rules
 from mockclaude.pipeline.ratelimits import Admission
 from mockclaude.pipeline.stages import Handler, Pipeline
+from mockclaude.platforms.bedrock.routes import Bedrock, BedrockRoute
 from mockclaude.protocol.catalog import ModelCatalog
 from mockclaude.protocol.contract import Contract
 from mockclaude.server.admin import AdminRoutes
@@ -58,6 +59,8 @@ class MockApp:
         self.batches = BatchRoutes(self.pipeline, self.stats.observe_batch_result)
         self.models = ModelRoutes(catalog, permissive=config.validation is ValidationMode.PERMISSIVE)
         self.admin = AdminRoutes(self)
+        # -- platform adapters: Amazon Bedrock (mockclaude.platforms.bedrock) --
+        self.bedrock = Bedrock(config, catalog, self.messages.create, self.pipeline.upstream is not None)
         self.versions = _header_enum(contract.document, "anthropic-version")
         batch_path = r"/v1/messages/batches/(?P<batch_id>[^/]+)"
         self._routes: list[tuple[str, re.Pattern[str], Handler, int]] = []
@@ -73,6 +76,7 @@ class MockApp:
             ("GET", "/v1/models", self.models.list),
             ("GET", r"/v1/models/(?P<model_id>[^/]+)", self.models.retrieve),
             *self.admin.routes(),
+            *self.bedrock.routes(),  # -- platform adapters --
         ):
             limit = config.max_batch_body_bytes if handler == self.batches.create else config.max_body_bytes
             self._routes.append((method, re.compile(pattern + "$"), handler, limit))
@@ -100,18 +104,23 @@ class MockApp:
             await asyncio.sleep(0)
         admin = request.path.startswith("/_mock/")
         fault: Fault | None = None
+        platform: BedrockRoute | None = None  # -- platform adapters: the request as the first-party route takes it
+        route = request
         try:
             handler, params, limit = self._route(request)
+            platform = handler if isinstance(handler, BedrockRoute) else None
             request.body = await read_body(receive, limit)
+            if platform is not None:
+                route = platform.enter(request, params)
             if admin:
                 self.admin.check_access(request, request.client)
             else:
-                self._check_headers(request)
-                fault = self.faults.select(request.path, self._model_names(request), request.headers)
+                self._check_headers(route)
+                fault = self.faults.select(route.path, self._model_names(route), route.headers)
                 error = fault.error() if fault is not None else None
                 if error is not None:
-                    raise self._with_rate_headers(error, request)
-            reply = handler(request, params)
+                    raise self._with_rate_headers(error, route)
+            reply = handler(route, params)
         except ApiError as error:
             reply = JsonReply(
                 status=error.status, payload=error.envelope(request.request_id), headers=error.headers
@@ -120,6 +129,8 @@ class MockApp:
             log.exception("internal error on %s %s", request.method, request.path)
             internal = ApiError(500, "internal error in the mock; see the server log", invented=True)
             reply = JsonReply(status=500, payload=internal.envelope(request.request_id))
+        if platform is not None:  # -- platform adapters: the answer in the platform's form
+            reply = platform.leave(reply, route)
         if admin:
             await self._render(reply, request, send, None)
             return
