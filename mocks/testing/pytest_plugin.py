@@ -7,6 +7,8 @@ Fixtures
                                  ``.async_client()``, ``.journal``, ``.faults``, ``.add_rules()``, ``.serve()``
     ``mockclaude_client``        an ``anthropic.Anthropic`` client wired to it in-process (strict validation)
     ``mockclaude_async_client``  the same for ``anthropic.AsyncAnthropic``
+    ``mockclaude_bedrock_client`` an ``anthropic.AnthropicBedrock`` client (SigV4, dummy AWS credentials) of
+                                 the mock's Bedrock routes, in-process (``mockclaude.bedrock_client()``)
     ``mockclaude_server``        the same mock on a free port of 127.0.0.1 (``.base_url``), with
                                  ``ANTHROPIC_BASE_URL`` and ``ANTHROPIC_API_KEY`` set for code that reads them
     ``mockclaude_journal``       the requests the code under test made (``.messages()``, ``.entries()``)
@@ -222,6 +224,13 @@ def mockclaude_client(mockclaude: MockClaude) -> Any:
 def mockclaude_async_client(mockclaude: MockClaude) -> Any:
     """An ``anthropic.AsyncAnthropic`` client answered in-process by the mock."""
     return mockclaude.async_client()
+
+
+@pytest.fixture()
+def mockclaude_bedrock_client(mockclaude: MockClaude) -> Any:
+    """An ``anthropic.AnthropicBedrock`` client (SigV4, dummy AWS credentials) answered in-process by the
+    mock's Bedrock routes (strict response validation)."""
+    return mockclaude.bedrock_client()
 
 
 @pytest.fixture()
