@@ -104,7 +104,9 @@ class MockApp:
             await asyncio.sleep(0)
         admin = request.path.startswith("/_mock/")
         fault: Fault | None = None
-        platform: BedrockRoute | None = None  # -- platform adapters: the request as the first-party route takes it
+        platform: BedrockRoute | None = (
+            None  # -- platform adapters: the request as the first-party route takes it
+        )
         route = request
         try:
             handler, params, limit = self._route(request)

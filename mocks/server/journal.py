@@ -18,7 +18,14 @@ import orjson
 
 from mockclaude.protocol.sse import accumulate, parse_sse
 
-SECRET_HEADERS = ("x-api-key", "authorization", "cookie", "proxy-authorization", "x-mockclaude-admin-token")
+SECRET_HEADERS = (
+    "x-api-key",
+    "authorization",
+    "cookie",
+    "proxy-authorization",
+    "x-mockclaude-admin-token",
+    "x-amz-security-token",  # an AWS session token (Bedrock clients)
+)
 MAX_KEPT_BODY = 64 * 1024
 
 

@@ -19,7 +19,9 @@ WEATHER_SPEC = {
     "toolSpec": {
         "name": "get_weather",
         "description": "The weather in a city",
-        "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
+        "inputSchema": {
+            "json": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+        },
     }
 }
 
@@ -36,7 +38,11 @@ def runtime(server: Server, **config: Any) -> Any:
 
 
 def invoke_body(text: str, **extra: Any) -> str:
-    body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 200, "messages": [{"role": "user", "content": text}]}
+    body = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 200,
+        "messages": [{"role": "user", "content": text}],
+    }
     return json.dumps({**body, **extra})
 
 
@@ -56,9 +62,13 @@ def test_invoke_model_with_response_stream_decodes_every_chunk(mock_server: Serv
     kinds = [e["type"] for e in events]
     assert kinds[0] == "message_start" and kinds[-2:] == ["message_delta", "message_stop"]
     text = "".join(e["delta"]["text"] for e in events if e["type"] == "content_block_delta")
-    whole = json.loads(runtime(mock_server).invoke_model(modelId=MODEL, body=invoke_body("Hello"))["body"].read())
+    whole = json.loads(
+        runtime(mock_server).invoke_model(modelId=MODEL, body=invoke_body("Hello"))["body"].read()
+    )
     assert text == whole["content"][0]["text"]  # the same answer, whole or streamed
-    assert events[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] == whole["usage"]["output_tokens"]
+    assert (
+        events[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] == whole["usage"]["output_tokens"]
+    )
 
 
 def test_converse_with_a_tool_call_and_its_result(mock_server: Server) -> None:
@@ -84,7 +94,11 @@ def test_converse_with_a_tool_call_and_its_result(mock_server: Server) -> None:
 
 def test_converse_stream_matches_converse(mock_server: Server) -> None:
     client = runtime(mock_server)
-    ask = {"modelId": MODEL, "messages": [{"role": "user", "content": [{"text": "Tell me a story"}]}], "system": [{"text": "Be brief."}]}
+    ask = {
+        "modelId": MODEL,
+        "messages": [{"role": "user", "content": [{"text": "Tell me a story"}]}],
+        "system": [{"text": "Be brief."}],
+    }
     events = list(client.converse_stream(**ask)["stream"])
     kinds = [next(iter(e)) for e in events]
     assert kinds[0] == "messageStart" and kinds[-2:] == ["messageStop", "metadata"]
@@ -149,7 +163,9 @@ def test_a_mid_stream_error_is_an_exception_frame(mock_server: Server) -> None:
         request.headers["x-mockclaude-fault"] = "error_after=4"
 
     client.meta.events.register("before-sign.bedrock-runtime.ConverseStream", fault)
-    stream = client.converse_stream(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "A story"}]}])
+    stream = client.converse_stream(
+        modelId=MODEL, messages=[{"role": "user", "content": [{"text": "A story"}]}]
+    )
     seen = []
     with pytest.raises(EventStreamError) as raised:
         for event in stream["stream"]:
@@ -162,7 +178,10 @@ def test_unsigned_requests_are_refused(mock_server: Server) -> None:
     from botocore import UNSIGNED
 
     client = boto3.client(
-        "bedrock-runtime", region_name="us-east-1", endpoint_url=mock_server.base_url, config=Config(signature_version=UNSIGNED)
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=mock_server.base_url,
+        config=Config(signature_version=UNSIGNED),
     )
     with pytest.raises(ClientError) as raised:
         client.invoke_model(modelId=MODEL, body=invoke_body("Hi"))

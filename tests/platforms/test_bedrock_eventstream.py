@@ -13,7 +13,7 @@ from mockclaude.platforms.bedrock import eventstream
 
 def decode(data: bytes, step: int | None = None) -> list[dict[str, object]]:
     buffer = EventStreamBuffer()
-    out = []
+    out: list[dict[str, object]] = []
     for at in range(0, len(data), step or len(data) or 1):
         buffer.add_data(data[at : at + (step or len(data))])
         out.extend(message.to_response_dict() for message in buffer)
@@ -21,7 +21,11 @@ def decode(data: bytes, step: int | None = None) -> list[dict[str, object]]:
 
 
 def test_chunk_frames_decode_to_the_sse_event_json() -> None:
-    events = [{"type": "message_start", "message": {"id": "msg_1"}}, {"type": "ping"}, {"type": "message_stop"}]
+    events = [
+        {"type": "message_start", "message": {"id": "msg_1"}},
+        {"type": "ping"},
+        {"type": "message_stop"},
+    ]
     data = b"".join(eventstream.chunk(e) for e in events)
     for step in (None, 1, 7):  # whole, byte by byte, odd splits
         decoded = decode(data, step)

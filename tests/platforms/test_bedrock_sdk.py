@@ -63,7 +63,9 @@ def test_the_answer_is_the_first_party_answer(mock_server: Server) -> None:
     """One pipeline: the same request answers the same through /v1/messages and through Bedrock."""
     first_party = anthropic.Anthropic(base_url=mock_server.base_url, api_key="sk-ant-test", max_retries=0)
     direct = first_party.messages.create(**ask("Name three rivers", model="claude-haiku-4-5-20251001"))
-    via = bedrock(mock_server).messages.create(**ask("Name three rivers", model=HAIKU_45, extra_body=OLD_VERSION))
+    via = bedrock(mock_server).messages.create(
+        **ask("Name three rivers", model=HAIKU_45, extra_body=OLD_VERSION)
+    )
     assert [b.model_dump() for b in via.content] == [b.model_dump() for b in direct.content]
     assert via.usage.input_tokens == direct.usage.input_tokens
 
@@ -87,18 +89,14 @@ def test_raw_stream_ends_with_bedrock_invocation_metrics(mock_server: Server) ->
 
 def test_tool_round_trip(mock_server: Server) -> None:
     client = bedrock(mock_server)
-    question = [{"role": "user", "content": "What is the weather in Paris?"}]
-    first = client.messages.create(model=HAIKU_5, max_tokens=300, tools=[WEATHER], messages=question)  # type: ignore[list-item]
+    question: list[Any] = [{"role": "user", "content": "What is the weather in Paris?"}]
+    first = client.messages.create(model=HAIKU_5, max_tokens=300, tools=[WEATHER], messages=question)
     assert first.stop_reason == "tool_use"
     call = next(b for b in first.content if b.type == "tool_use")
     assert call.name == "get_weather" and isinstance(call.input, dict) and call.input["city"]
     result = {"type": "tool_result", "tool_use_id": call.id, "content": "18 C and sunny"}
-    second = client.messages.create(
-        model=HAIKU_5,
-        max_tokens=300,
-        tools=[WEATHER],  # type: ignore[list-item]
-        messages=[*question, {"role": "assistant", "content": first.content}, {"role": "user", "content": [result]}],  # type: ignore[list-item]
-    )
+    question += [{"role": "assistant", "content": first.content}, {"role": "user", "content": [result]}]
+    second = client.messages.create(model=HAIKU_5, max_tokens=300, tools=[WEATHER], messages=question)
     assert second.stop_reason == "end_turn" and second.content[0].type == "text"
 
 
@@ -142,10 +140,13 @@ def test_retries_recover_from_two_injected_throttling_errors(mock_server: Server
 
 def test_error_event_mid_stream_is_an_exception_frame(mock_server: Server) -> None:
     client = bedrock(mock_server)
-    with pytest.raises(anthropic.APIStatusError) as raised:  # noqa: PT012
-        with client.messages.stream(**ask("Tell me a story"), extra_headers={"x-mockclaude-fault": "error_after=3"}) as s:
-            for _ in s.text_stream:
-                pass
+    fault = {"x-mockclaude-fault": "error_after=3"}
+    with (
+        pytest.raises(anthropic.APIStatusError) as raised,
+        client.messages.stream(**ask("Tell me a story"), extra_headers=fault) as stream,
+    ):
+        for _ in stream.text_stream:
+            pass
     assert raised.value.body == {
         "type": "error",
         "error": {"type": "modelStreamErrorException", "message": "Overloaded"},
@@ -157,7 +158,9 @@ def test_unknown_and_retired_model_ids(mock_server: Server) -> None:
     with pytest.raises(anthropic.BadRequestError, match="The provided model identifier is invalid"):
         client.messages.create(**ask("Hi", model="anthropic.claude-nope-v1:0"))
     with pytest.raises(anthropic.NotFoundError, match="end of its life"):
-        client.messages.create(**ask("Hi", model="anthropic.claude-3-haiku-20240307-v1:0", extra_body=OLD_VERSION))
+        client.messages.create(
+            **ask("Hi", model="anthropic.claude-3-haiku-20240307-v1:0", extra_body=OLD_VERSION)
+        )
 
 
 def test_api_version_2026_10_21_only_for_claude_4_7_and_later(mock_server: Server) -> None:
@@ -170,14 +173,19 @@ def test_api_version_2026_10_21_only_for_claude_4_7_and_later(mock_server: Serve
 
 def test_validation_errors_pass_the_apis_message(mock_server: Server) -> None:
     with pytest.raises(anthropic.BadRequestError) as raised:
-        bedrock(mock_server).messages.create(model=HAIKU_5, max_tokens=10, messages=[{"role": "robot", "content": "Hi"}])  # type: ignore[misc,list-item]
+        robot: Any = {"role": "robot", "content": "Hi"}
+        bedrock(mock_server).messages.create(model=HAIKU_5, max_tokens=10, messages=[robot])
     assert raised.value.response.headers["x-amzn-errortype"].startswith("ValidationException:")
     assert "role" in raised.value.response.json()["message"]
 
 
 def test_missing_or_malformed_credentials_are_403(mock_server: Server) -> None:
     url = mock_server.base_url + "/model/" + HAIKU_5 + "/invoke"
-    body = {"anthropic_version": "2026-10-21", "max_tokens": 10, "messages": [{"role": "user", "content": "Hi"}]}
+    body = {
+        "anthropic_version": "2026-10-21",
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "Hi"}],
+    }
     missing = httpx2.post(url, json=body)
     assert missing.status_code == 403
     assert missing.headers["x-amzn-errortype"].startswith("MissingAuthenticationTokenException")
@@ -192,14 +200,18 @@ def test_missing_or_malformed_credentials_are_403(mock_server: Server) -> None:
 
 @pytest.fixture(scope="module")
 def keyed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = start_server(tmp_path_factory.mktemp("keyed"), "--latency", "instant", "--api-key", "AKIDALLOWED")
+    server = start_server(
+        tmp_path_factory.mktemp("keyed"), "--latency", "instant", "--api-key", "AKIDALLOWED"
+    )
     yield server
     stop_server(server)
 
 
 def test_configured_keys_name_the_accepted_callers(keyed_server: Server) -> None:
     assert bedrock(keyed_server, aws_access_key="AKIDALLOWED").messages.create(**ask("Hi")).content
-    with pytest.raises(anthropic.PermissionDeniedError, match="security token included in the request is invalid"):
+    with pytest.raises(
+        anthropic.PermissionDeniedError, match="security token included in the request is invalid"
+    ):
         bedrock(keyed_server, aws_access_key="AKIDOTHER").messages.create(**ask("Hi"))
 
 

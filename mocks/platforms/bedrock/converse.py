@@ -59,7 +59,8 @@ def _one_key(block: Any, where: str) -> tuple[str, Any]:
     block = _object(block, where)
     if len(block) != 1:
         raise _invalid(f"{where}: exactly one member must be set, got {sorted(block) or 'none'}")
-    return next(iter(block.items()))
+    kind, value = next(iter(block.items()))
+    return str(kind), value
 
 
 def _blocks(items: list[Any], where: str, convert: Any) -> list[dict[str, Any]]:
@@ -101,13 +102,13 @@ def _content(kind: str, value: Any, where: str) -> dict[str, Any]:
     if kind == "document":
         if value.get("format") != "pdf":
             raise _invalid(f"{where}.format: the mock serves `pdf` documents")
-        block = {
+        document: dict[str, Any] = {
             "type": "document",
             "source": {"type": "base64", "media_type": "application/pdf", "data": _source(value, where)},
         }
         if isinstance(value.get("name"), str):
-            block["title"] = value["name"]
-        return block
+            document["title"] = value["name"]
+        return document
     if kind == "toolUse":
         return {
             "type": "tool_use",

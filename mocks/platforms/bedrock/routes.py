@@ -87,7 +87,7 @@ class BedrockRoute:
         if answer is None:
             return reply
         latency_ms = round(max(answer.offsets[-1:] or [answer.delay]) * 1000)
-        amzn = (("x-amzn-requestid", route.request_id),)
+        amzn: tuple[tuple[str, str], ...] = (("x-amzn-requestid", route.request_id),)
         if self.kind == "converse":
             if not self.stream:
                 payload = orjson.dumps(converse.from_message(answer.whole(), latency_ms))
