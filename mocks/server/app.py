@@ -60,7 +60,7 @@ class MockApp:
         self.models = ModelRoutes(catalog, permissive=config.validation is ValidationMode.PERMISSIVE)
         self.admin = AdminRoutes(self)
         # -- platform adapters: Amazon Bedrock (mockclaude.platforms.bedrock) --
-        self.bedrock = Bedrock(config, catalog, self.messages.create, self.pipeline.upstream is not None)
+        self.bedrock = Bedrock(self.pipeline, self.messages.create)
         self.versions = _header_enum(contract.document, "anthropic-version")
         batch_path = r"/v1/messages/batches/(?P<batch_id>[^/]+)"
         self._routes: list[tuple[str, re.Pattern[str], Handler, int]] = []

@@ -187,3 +187,15 @@ def test_unsigned_requests_are_refused(mock_server: Server) -> None:
         client.invoke_model(modelId=MODEL, body=invoke_body("Hi"))
     assert raised.value.response["Error"]["Code"] == "MissingAuthenticationTokenException"
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_converse_replays_a_first_party_recording(mock_server: Server) -> None:
+    reply = runtime(mock_server).converse(
+        modelId="anthropic.claude-haiku-4-5-20251001-v1:0",
+        messages=[{"role": "user", "content": [{"text": "Hello, Claude"}]}],
+        inferenceConfig={"maxTokens": 1024},
+    )
+    assert reply["output"]["message"]["content"] == [
+        {"text": "Hello! It's nice to meet you. How can I help you today?"}
+    ]
+    assert reply["stopReason"] == "end_turn"

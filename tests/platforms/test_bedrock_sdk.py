@@ -220,3 +220,16 @@ def test_the_fixture_client_is_answered_in_process(mockclaude_bedrock_client: An
     assert message.content[0].text
     [entry] = mockclaude.journal.entries()
     assert entry["path"] == "/model/us.anthropic.claude-haiku-5-5/invoke"
+
+
+def test_a_first_party_recording_answers_through_bedrock(mock_server: Server) -> None:
+    """The shipped seed recording of `Hello, Claude` (recorded as `claude-haiku-4-5` on /v1/messages)."""
+    seed = "Hello! It's nice to meet you. How can I help you today?"
+    request = ask("Hello, Claude", model=HAIKU_45, extra_body=OLD_VERSION)
+    request["max_tokens"] = 1024
+    client = bedrock(mock_server)
+    assert client.messages.create(**request).content[0].text == seed  # type: ignore[union-attr]
+    with client.messages.stream(**request) as stream:
+        assert stream.get_final_text() == seed
+    origins = [e["origin"] for e in journal(mock_server, 2)]
+    assert origins == ["recording:hello.yaml"] * 2, origins

@@ -179,6 +179,11 @@ def to_messages(body: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         content = _blocks(
             _list(message.get("content"), f"messages[{i}].content"), f"messages[{i}].content", _content
         )
+        if len(content) == 1 and content[0].keys() == {"type", "text"}:
+            # One plain text block is the string most clients send first-party: the same request, so the
+            # same recording answers it.
+            messages.append({"role": message.get("role"), "content": content[0]["text"]})
+            continue
         messages.append({"role": message.get("role"), "content": content})
     out["messages"] = messages
     if "system" in body:
@@ -195,6 +200,9 @@ def to_messages(body: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         if "toolChoice" in tools:
             out["tool_choice"] = _tool_choice(tools["toolChoice"])
     extra = dict(_object(body.get("additionalModelRequestFields", {}), "additionalModelRequestFields"))
+    for owned in ("model", "stream"):
+        if owned in extra:
+            raise _invalid(f"additionalModelRequestFields.{owned}: set by the route, not in the request")
     betas = extra.pop("anthropic_beta", [])
     out.update(extra)
     return out, [str(b) for b in betas] if isinstance(betas, list) else []

@@ -10,25 +10,24 @@ made through ``/v1/messages`` serves the same request sent through Bedrock, and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Literal
 
 import orjson
 
-from mockclaude.config import AuthMode, MockConfig, ValidationMode
+from mockclaude.config import AuthMode, ValidationMode
+from mockclaude.pipeline.stages import Handler, Pipeline
 from mockclaude.platforms.bedrock import converse, eventstream
 from mockclaude.platforms.bedrock.auth import caller
 from mockclaude.platforms.bedrock.errors import EXCEPTIONS, HINT, error, from_api
 from mockclaude.platforms.bedrock.models import BedrockModels
 from mockclaude.platforms.bedrock.replies import Answer, EventStreamReply, carried, read
-from mockclaude.protocol.catalog import ModelCatalog
+from mockclaude.protocol.catalog import ModelSpec
 from mockclaude.protocol.sse import Event
 from mockclaude.wire.reply import BytesReply, JsonReply, Reply
 from mockclaude.wire.request import Request
 
 Kind = Literal["invoke", "converse"]
-Handler = Callable[[Request, dict[str, str]], Reply]
 MODEL = r"/model/(?P<model_id>.+)"
 FAULT_HEADER = "x-mockclaude-fault"
 # anthropic_version in the body -> the API version the pipeline applies (facts §8.2, §8.3).
@@ -67,7 +66,7 @@ class BedrockRoute:
         else:
             body, betas = converse.to_messages(body)
             version = "2023-06-01"
-        body = {"model": model.id if model is not None else model_id, **body}
+        body = {"model": b.first_party_name(model, body) if model is not None else model_id, **body}
         if self.stream:
             body["stream"] = True
         headers = {k: v for k, v in request.headers.items() if k not in ("authorization", "x-api-key")}
@@ -111,11 +110,20 @@ class BedrockRoute:
 class Bedrock:
     """The Bedrock adapter: its routes, the catalog's Bedrock ids, and the Messages route it runs on."""
 
-    def __init__(self, config: MockConfig, catalog: ModelCatalog, create: Handler, records: bool) -> None:
-        self.config = config
-        self.models = BedrockModels(catalog)
+    def __init__(self, pipeline: Pipeline, create: Handler) -> None:
+        self.config = pipeline.config
+        self.models = BedrockModels(pipeline.catalog)
+        self.recordings = pipeline.recordings
         self.create = create
-        self.records = records
+        self.records = pipeline.upstream is not None
+
+    def first_party_name(self, model: ModelSpec, body: dict[str, Any]) -> str:
+        """The name a recording of this request was made under (the model's id or an alias: one recording
+        serves a request whatever route it came through), else the model's id."""
+        for name in (model.id, *model.aliases):
+            if self.recordings.find("POST", "/v1/messages", {**body, "model": name}) is not None:
+                return name
+        return model.id
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         return [
