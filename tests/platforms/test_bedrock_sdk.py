@@ -233,3 +233,54 @@ def test_a_first_party_recording_answers_through_bedrock(mock_server: Server) ->
         assert stream.get_final_text() == seed
     origins = [e["origin"] for e in journal(mock_server, 2)]
     assert origins == ["recording:hello.yaml"] * 2, origins
+
+
+@pytest.fixture(scope="module")
+def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Rate limits of one request a minute, and the `steady` latency profile (300 ms to the first token)."""
+    server = start_server(
+        tmp_path_factory.mktemp("limited"),
+        "--latency",
+        "steady",
+        "--rate-limits",
+        "rpm=1,itpm=100000,otpm=100000",
+    )
+    yield server
+    stop_server(server)
+
+
+def test_rate_limits_answer_throttling_and_streams_keep_the_models_pace(limited_server: Server) -> None:
+    import time
+
+    client = bedrock(limited_server, aws_access_key="AKIDPACED")
+    started = time.monotonic()
+    with client.messages.stream(**ask("Tell me a story")) as stream:
+        first = next(iter(stream.text_stream))
+        first_at = time.monotonic() - started
+        final = stream.get_final_message()
+    took = time.monotonic() - started
+    assert first and first_at >= 0.3  # the profile's time to first token, frame by frame (a lower bound only)
+    assert took >= 0.3 + (final.usage.output_tokens - 3) / 50  # then 50 tokens a second
+    with pytest.raises(anthropic.RateLimitError) as raised:
+        client.messages.create(**ask("Hello"))
+    assert raised.value.response.headers["x-amzn-errortype"].startswith("ThrottlingException:")
+    assert raised.value.body == {"message": "Too many requests, please wait before trying again."}
+    assert not any(k.startswith("anthropic-ratelimit") for k in raised.value.response.headers)
+    other = bedrock(limited_server, aws_access_key="AKIDOTHERCALLER")  # buckets are kept per access key id
+    assert other.messages.create(**ask("Hello")).content
+
+
+def test_betas_travel_in_the_body(mock_server: Server) -> None:
+    client = bedrock(mock_server)
+    edits = {"edits": [{"type": "clear_tool_uses_20250919"}]}
+    message = client.beta.messages.create(
+        **ask("Hello"), betas=["context-management-2025-06-27"], context_management=edits
+    )
+    assert message.content[0].type == "text"
+    [entry] = journal(mock_server, 1)
+    body = entry["request"]["body"]
+    assert body["anthropic_beta"] == ["context-management-2025-06-27"] and "model" not in body
+    with pytest.raises(
+        anthropic.BadRequestError
+    ):  # a beta field without the beta: the stable schema refuses it
+        client.messages.create(**ask("Hello"), extra_body={"context_management": edits})
