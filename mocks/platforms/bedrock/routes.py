@@ -10,12 +10,14 @@ made through ``/v1/messages`` serves the same request sent through Bedrock, and 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any, Literal
 
 import orjson
 
 from mockclaude.config import AuthMode, ValidationMode
+from mockclaude.pipeline.faults import HEADER as FAULT_HEADER
 from mockclaude.pipeline.stages import Handler, Pipeline
 from mockclaude.platforms.bedrock import converse, eventstream
 from mockclaude.platforms.bedrock.auth import caller
@@ -27,9 +29,9 @@ from mockclaude.protocol.sse import Event
 from mockclaude.wire.reply import BytesReply, JsonReply, Reply
 from mockclaude.wire.request import Request
 
+log = logging.getLogger("mockclaude")
 Kind = Literal["invoke", "converse"]
 MODEL = r"/model/(?P<model_id>.+)"
-FAULT_HEADER = "x-mockclaude-fault"
 # anthropic_version in the body -> the API version the pipeline applies (facts §8.2, §8.3).
 VERSIONS = {"bedrock-2023-05-31": "2023-06-01", "2026-10-21": "2026-10-21"}
 MALFORMED = "Malformed input request: {}, please reformat your input and try again."
@@ -79,6 +81,15 @@ class BedrockRoute:
         return replace(request, path="/v1/messages", query={}, headers=headers, body=orjson.dumps(body))
 
     def leave(self, reply: Reply, route: Request) -> Reply:
+        """The pipeline's answer in Bedrock's form (an answer it cannot read, such as a hand-written
+        recording missing a field, is Bedrock's 500, logged)."""
+        try:
+            return self._leave(reply, route)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            log.exception("Bedrock: cannot translate the answer to %s %s", route.method, route.path)
+            return from_api(500, None, "", ())
+
+    def _leave(self, reply: Reply, route: Request) -> Reply:
         if reply.status >= 400:
             injected = any(k == FAULT_HEADER for k, _ in reply.headers)
             return _error(reply, route.headers.get(HINT) if injected else None)
@@ -101,9 +112,7 @@ class BedrockRoute:
                 ("x-amzn-bedrock-output-token-count", str(counts.get("output_tokens") or 0)),
                 ("x-amzn-bedrock-invocation-latency", str(latency_ms)),
             )
-            return carried(
-                reply, reply if answer.message is not None else BytesReply(body=orjson.dumps(message)), amzn
-            )
+            return carried(reply, reply, amzn)
         return carried(reply, _invoke_stream(answer), amzn)
 
 
