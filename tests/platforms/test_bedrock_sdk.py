@@ -273,7 +273,8 @@ def test_rate_limits_answer_throttling_and_streams_keep_the_models_pace(limited_
 def test_betas_travel_in_the_body(mock_server: Server) -> None:
     client = bedrock(mock_server)
     edits = {"edits": [{"type": "clear_tool_uses_20250919"}]}
-    message = client.beta.messages.create(
+    beta: Any = client.beta  # the Bedrock client's own Beta resource (typed apart from the first-party one)
+    message = beta.messages.create(
         **ask("Hello"), betas=["context-management-2025-06-27"], context_management=edits
     )
     assert message.content[0].type == "text"
