@@ -9,7 +9,7 @@ PORT   ?= 4010
 
 TEST_MYPY_FLAGS := $(addprefix --disable-error-code ,call-overload list-item union-attr index operator arg-type typeddict-item dict-item)
 
-.PHONY: help install mock record verify ts-sdk ts-platforms bench-plugin claude-code test drift-newest schema-corpus contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
+.PHONY: help install mock record verify ts-sdk ts-platforms ts-bedrock-sdk bench-plugin claude-code test drift-newest schema-corpus contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -83,6 +83,21 @@ ts-platforms: $(TS_SDK_DIR)/.attempted  ## install the TypeScript Vertex AI and 
 $(TS_SDK_DIR)/.platforms-attempted:
 	@$(MAKE) --no-print-directory ts-platforms
 
+# @anthropic-ai/bedrock-sdk for the Bedrock smoke test (tests/platforms/test_bedrock_typescript.py), into the
+# same cache, tried once the same way; `make ts-bedrock-sdk` tries again.
+TS_BEDROCK_SDK ?= @anthropic-ai/bedrock-sdk@1.1.2
+
+ts-bedrock-sdk:  ## install the TypeScript Bedrock SDK ($(TS_BEDROCK_SDK)) into TS_SDK_DIR for its smoke test
+	@mkdir -p $(TS_SDK_DIR)
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --save-exact --silent --no-audit --no-fund --fetch-retries=1 --prefix $(TS_SDK_DIR) '$(TS_BEDROCK_SDK)' \
+	    || echo "ts-bedrock-sdk: npm install failed; the Bedrock TypeScript smoke test will be skipped"; \
+	else echo "ts-bedrock-sdk: npm not found; the Bedrock TypeScript smoke test will be skipped"; fi
+	@touch $(TS_SDK_DIR)/.bedrock-attempted
+
+$(TS_SDK_DIR)/.bedrock-attempted:
+	@$(MAKE) --no-print-directory ts-bedrock-sdk
+
 # The Claude Code CLI for tests/clients/test_claude_code.py, pinned, from npm, into a cache outside the repo,
 # exactly like the TypeScript SDK: tried once by `make test` (never fails it; without npm or the registry the
 # tests are skipped with the reason); `make claude-code` tries again. Its postinstall (`node install.cjs`)
@@ -105,7 +120,7 @@ claude-code:  ## install the Claude Code CLI ($(CLAUDE_CODE)) into CLAUDE_CODE_D
 $(CLAUDE_CODE_DIR)/.attempted:
 	@$(MAKE) --no-print-directory claude-code
 
-test: $(VENV)/.installed $(OLD_VENV)/.installed $(TS_SDK_DIR)/.attempted $(TS_SDK_DIR)/.platforms-attempted $(CLAUDE_CODE_DIR)/.attempted  ## run the whole test suite
+test: $(VENV)/.installed $(OLD_VENV)/.installed $(TS_SDK_DIR)/.attempted $(TS_SDK_DIR)/.platforms-attempted $(TS_SDK_DIR)/.bedrock-attempted $(CLAUDE_CODE_DIR)/.attempted  ## run the whole test suite
 	OLD_SDK_PYTHON=$(OLD_VENV)/bin/python MOCKCLAUDE_TS_SDK_DIR=$(TS_SDK_DIR) MOCKCLAUDE_CLAUDE_CODE_DIR=$(CLAUDE_CODE_DIR) $(PY) -m pytest
 
 # A maintainer's report: the newest `anthropic` from PyPI, in a scratch venv outside the repo, against the spec

@@ -25,6 +25,7 @@ SECRET_HEADERS = (
     "proxy-authorization",
     "x-mockclaude-admin-token",
     "api-key",  # Microsoft Foundry
+    "x-amz-security-token",  # an AWS session token (Bedrock clients)
 )
 MAX_KEPT_BODY = 64 * 1024
 

@@ -103,6 +103,16 @@ class Endpoint:
 
         return anthropic.AnthropicFoundry(**self._sdk_options(options, False, "/anthropic/"))
 
+    def bedrock_client(self, **options: Any) -> Any:
+        """An ``anthropic.AnthropicBedrock`` client of this mock's Bedrock routes, strict: SigV4 with dummy
+        AWS credentials (``api_key=...`` for a Bedrock API key instead); ``options`` go to its constructor."""
+        import anthropic
+
+        settings = {"aws_region": "us-east-1", **self._sdk_options(options, False)}
+        if "api_key" not in options:  # the access key id stands for the caller, as a key does first-party
+            settings["aws_access_key"], settings["aws_secret_key"] = settings.pop("api_key"), "mockclaude"
+        return anthropic.AnthropicBedrock(**settings)
+
     def add_rules(self, rules: Any) -> Path:
         """Add rules (a list of rule mappings, ``{"rules": [...]}`` or YAML text) ahead of the others, in
         force from the next request. Returns the file written. Rules the mock refuses raise

@@ -179,6 +179,7 @@ class StreamReply(Reply):
 
     events: list[Event]
     offsets: list[float]
+    stream_type = STREAM_TYPE  # a subclass may frame the events otherwise (Bedrock's event stream)
 
     @property
     def is_stream(self) -> bool:
@@ -188,13 +189,19 @@ class StreamReply(Reply):
         events = self.events
         return lambda: {"stream": True, "message": accumulate([e.data for e in events])}
 
+    def parts(self) -> list[bytes]:
+        """The stream's writes, one per offset."""
+        return [encode_event(e) for e in self.events]
+
     async def render(self, send: Send, request: Request, org_id: str, shaping: Shaping | None) -> str | None:
-        parts = [encode_event(e) for e in self.events]
+        parts = self.parts()
         extra = self.wire_headers(shaping)
         if shaping is not None:
             offsets = list(self.offsets or [0.0] * len(parts))
-            return await _send_shaped_stream(send, request, org_id, extra, parts, offsets, shaping)
-        headers = _raw_headers(STREAM_TYPE, request.request_id, org_id, extra)
+            return await _send_shaped_stream(
+                send, request, org_id, extra, parts, offsets, shaping, self.stream_type
+            )
+        headers = _raw_headers(self.stream_type, request.request_id, org_id, extra)
         headers.append((b"cache-control", b"no-cache"))
         await _send_parts(send, 200, headers, parts, self.offsets, request.started)
         return None
@@ -236,9 +243,10 @@ async def _send_shaped_stream(
     parts: list[bytes],
     offsets: list[float],
     shaping: Shaping,
+    content_type: str = STREAM_TYPE,
 ) -> str | None:
     """A stream delayed, dribbled, cut by an error event or dropped; returns the cut or None."""
-    headers = _raw_headers(STREAM_TYPE, request.request_id, org_id, extra)
+    headers = _raw_headers(content_type, request.request_id, org_id, extra)
     headers.append((b"cache-control", b"no-cache"))
     cut = None
     keep = len(parts) - 1  # a cut always falls before message_stop
