@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from mockclaude.errors import ApiError
@@ -15,6 +17,10 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+T = TypeVar("T")
+
+LARGE_BODY = 64 * 1024  # bytes from which a request is worked on off the event loop
+BODY_WORKERS = 2  # large bodies worked on at once; the others wait their turn
 
 
 @dataclass
@@ -63,3 +69,19 @@ async def read_body(receive: Receive, limit: int) -> bytes:
 
 def parse_query(raw: bytes) -> dict[str, list[str]]:
     return parse_qs(raw.decode("latin-1"), keep_blank_values=True) if raw else {}
+
+
+class LargeBodies:
+    """Large request bodies are parsed, checked and answered in worker threads, so that no body (up to the
+    32 MB limit) holds up the event loop and the requests on it (health, admin, small requests). The
+    thread still shares the interpreter: pure-Python work yields every few milliseconds, a C call such as
+    parsing 30 MB of JSON does not."""
+
+    def __init__(self, workers: int = BODY_WORKERS) -> None:
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="mockclaude-body")
+
+    async def run(self, request: Request, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)``: here when ``request``'s body is small, else in a worker thread."""
+        if len(request.body) < LARGE_BODY:
+            return work(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
