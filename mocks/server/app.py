@@ -67,7 +67,7 @@ class MockApp:
         self.batches = BatchRoutes(self.pipeline, self.stats.observe_batch_result)
         self.models = ModelRoutes(catalog, permissive=config.validation is ValidationMode.PERMISSIVE)
         self.admin = AdminRoutes(self)
-        self.large_bodies = LargeBodies()
+        self.large_bodies = LargeBodies(contract.limits)
         self.versions = _header_enum(contract.document, "anthropic-version")
         batch_path = r"/v1/messages/batches/(?P<batch_id>[^/]+)"
         self._routes: list[tuple[str, re.Pattern[str], Handler, int]] = []

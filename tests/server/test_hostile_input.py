@@ -123,6 +123,22 @@ def test_any_nesting_depth_is_a_400_in_the_envelope(server: Server, make: Any, d
     assert httpx2.get(server.base_url + "/_mock/health").json()["status"] == "ok"
 
 
+def test_a_very_large_deep_body_is_refused_before_it_is_parsed_here(server: Server) -> None:
+    """Over 1 MiB, the limits are checked in a worker process; the refusal is the same, marker included."""
+    padded = body(system="x " * 600_000, messages=[{"role": "user", "content": "DEEP"}])
+    r = raw_post(server, "/v1/messages", with_deep(padded, "[" * 200 + '"x"' + "]" * 200))
+    assert r.status_code == 400, r.text
+    assert r.headers.get_list("x-mockclaude-error") == ["true"]
+    assert (
+        r.json()["error"]["message"]
+        == f"mockclaude: the request body nests arrays and objects more than {MAX_DEPTH} deep"
+    )
+    r = raw_post(server, "/v1/messages", orjson.dumps(padded)[:-1])  # not JSON: the pipeline's own text
+    assert r.status_code == 400 and r.json()["error"]["message"].startswith(
+        "The request body is not valid JSON: "
+    )
+
+
 def test_a_tool_schema_nested_within_the_limit_is_counted(server: Server) -> None:
     r = raw_post(server, "/v1/messages", deep_tool_schema(MAX_DEPTH - 10))
     assert r.status_code == 200, r.text
