@@ -12,6 +12,7 @@ first (an in-progress one only when none has ended).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -80,6 +81,7 @@ class BatchStore:
         self._clock = clock
         self.kept = kept
         self._batches: OrderedDict[str, Batch] = OrderedDict()  # least recently used first
+        self._lock = threading.Lock()  # a large batch is created in a worker thread
         # Ids deleted here (placeholders too): 404 afterwards even in permissive mode. Bounded: the oldest
         # are forgotten first.
         self._deleted: OrderedDict[str, None] = OrderedDict()
@@ -88,8 +90,9 @@ class BatchStore:
         self, batch_id: str, requests: list[tuple[str, dict[str, Any]]], pre_errors: dict[int, dict[str, Any]]
     ) -> Batch:
         batch = Batch(batch_id, self._clock(), requests, pre_errors, self._processing_s)
-        self._batches[batch_id] = batch
-        self._evict()
+        with self._lock:
+            self._batches[batch_id] = batch
+            self._evict()
         return batch
 
     def _evict(self) -> None:
@@ -103,19 +106,21 @@ class BatchStore:
         return self._clock() - batch.created >= RETENTION_S
 
     def get(self, batch_id: str) -> Batch | None:
-        batch = self._batches.get(batch_id)
-        if batch is None:
-            return None
-        if self._expired(batch):
-            del self._batches[batch_id]
-            return None
-        self._batches.move_to_end(batch_id)
-        return batch
+        with self._lock:
+            batch = self._batches.get(batch_id)
+            if batch is None:
+                return None
+            if self._expired(batch):
+                del self._batches[batch_id]
+                return None
+            self._batches.move_to_end(batch_id)
+            return batch
 
     def newest_first(self) -> list[Batch]:
-        for batch in [b for b in self._batches.values() if self._expired(b)]:
-            del self._batches[batch.id]
-        return sorted(self._batches.values(), key=lambda b: b.created, reverse=True)
+        with self._lock:
+            for batch in [b for b in self._batches.values() if self._expired(b)]:
+                del self._batches[batch.id]
+            return sorted(self._batches.values(), key=lambda b: b.created, reverse=True)
 
     def cancel(self, batch: Batch) -> None:
         if batch.status(self._clock()) == "in_progress":
@@ -123,7 +128,8 @@ class BatchStore:
 
     def delete(self, batch: Batch) -> None:
         """Forget ``batch``; its id answers 404 from now on (a deleted placeholder too, as the API would)."""
-        self._batches.pop(batch.id, None)
+        with self._lock:
+            self._batches.pop(batch.id, None)
         self._deleted[batch.id] = None
         while len(self._deleted) > MAX_DELETED:
             self._deleted.popitem(last=False)
@@ -140,7 +146,8 @@ class BatchStore:
         )
 
     def clear(self) -> None:
-        self._batches.clear()
+        with self._lock:
+            self._batches.clear()
         self._deleted.clear()
 
     def is_ended(self, batch: Batch) -> bool:
