@@ -184,3 +184,14 @@ def test_a_regex_re2_cannot_run_is_refused_at_load_with_the_rule_path(tmp_path: 
     ) as info:
         parse_rules(Path("t.yaml"), text)
     assert "backreferences" in str(info.value)
+
+
+def test_distinct_unknown_paths_count_under_one_stats_label(server: Server) -> None:
+    with httpx2.Client(base_url=server.base_url, headers=HEADERS) as http:
+        for n in range(300):
+            assert http.get(f"/nowhere/{n}").status_code == 404
+        by_path = http.get("/_mock/stats").json()["requests"]["by_path"]
+        metrics = http.get("/_mock/metrics").text
+    assert by_path["(not found)"] >= 300
+    assert not [p for p in by_path if p.startswith("/nowhere")]
+    assert "/nowhere" not in metrics
