@@ -163,7 +163,8 @@ class RequestValidator:
             bound = "at most" if failed.rule == "maxItems" else "at least"
             where = ".".join(map(str, steps))
             message = _count_message(bound, int(failed.rule_definition), len(failed.value))
-            return f"{where}: {message}" if where else message
+            override = _OVERRIDES.get((where, failed.rule))
+            return override or (f"{where}: {message}" if where else message)
         subject, spots = _narrowed(instance, steps)
         first = next(iter(self._slow.iter_errors(subject)), None)
         if first is None:  # the two validators disagree: say what the fast one found
