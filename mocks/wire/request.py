@@ -7,6 +7,7 @@ import multiprocessing
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs
@@ -96,7 +97,10 @@ class LargeBodies:
             return work(*args)
         loop = asyncio.get_running_loop()
         if len(request.body) >= PRECHECK_BODY and request.method == "POST":
-            refusal = await loop.run_in_executor(self._checker(), precheck, request.body, self.limits)
+            try:
+                refusal = await loop.run_in_executor(self._checker(), precheck, request.body, self.limits)
+            except BrokenProcessPool:  # the worker died (killed, out of memory): a new one next time
+                self._process, refusal = None, None
             if refusal is not None:
                 raise refusal
         return await loop.run_in_executor(self._threads, work, *args)
