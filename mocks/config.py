@@ -251,6 +251,12 @@ class MockConfig:
         metadata=_opt("enforce the API's rate limits: tier1..tier4 or 'rpm=N,itpm=N,otpm=N' (empty: off)"),
     )
     journal_size: int = field(default=1000, metadata=_opt("requests kept in the journal"))
+    batches_kept: int = field(
+        default=10_000,
+        metadata=_opt(
+            "message batches kept (least recently used ended ones forgotten first; each expires after 29 days)"
+        ),
+    )
     admin_remote: bool = field(
         default=False,
         metadata=_opt("let non-loopback clients use the admin API under /_mock/ (default: loopback only)"),
@@ -272,6 +278,8 @@ class MockConfig:
             raise ConfigError(f"batch_processing_s: {self.batch_processing_s!r} must be >= 0")
         if self.journal_size < 0:
             raise ConfigError(f"journal_size: {self.journal_size!r} must be >= 0")
+        if self.batches_kept < 1:
+            raise ConfigError(f"batches_kept: {self.batches_kept!r} must be >= 1")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port: {self.port!r} must be between 1 and 65535")
 

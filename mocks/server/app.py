@@ -34,7 +34,16 @@ from mockclaude.server.stats import Stats
 from mockclaude.sources.reloading import ContentWatcher
 from mockclaude.sources.upstream import KeyPolicy
 from mockclaude.wire.reply import JsonReply, Reply
-from mockclaude.wire.request import Receive, Request, Scope, Send, headers_of, parse_query, read_body
+from mockclaude.wire.request import (
+    LargeBodies,
+    Receive,
+    Request,
+    Scope,
+    Send,
+    headers_of,
+    parse_query,
+    read_body,
+)
 
 log = logging.getLogger("mockclaude")
 
@@ -61,6 +70,7 @@ class MockApp:
         self.models = ModelRoutes(catalog, permissive=config.validation is ValidationMode.PERMISSIVE)
         self.recorded = RecordedRoutes(self.pipeline)  # batches and models recorded and replayed
         self.admin = AdminRoutes(self)
+        self.large_bodies = LargeBodies(contract.limits)
         self.versions = _header_enum(contract.document, "anthropic-version")
         batch_path = r"/v1/messages/batches/(?P<batch_id>[^/]+)"
         self._routes: list[tuple[str, re.Pattern[str], Handler, int]] = []
@@ -125,7 +135,7 @@ class MockApp:
                 error = fault.error() if fault is not None else None
                 if error is not None:
                     raise self._with_rate_headers(error, route)
-            reply = handler(route, params)
+            reply = await self.large_bodies.run(route, handler, route, params)
         except ApiError as error:
             reply = JsonReply(
                 status=error.status, payload=error.envelope(request.request_id), headers=error.headers

@@ -159,7 +159,7 @@ def test_every_flag_reaches_the_config() -> None:
     argv += ["--record-mode", "none", "--upstream", "http://127.0.0.1:9", "--redact", "email"]
     argv += ["--replay-timing", "profile", "--access-log", "--fault", "529", "--fault", "drop_after=2"]
     argv += ["--faults", "f.yaml", "--rate-limits", "tier2", "--journal-size", "5", "--admin-remote"]
-    argv += ["--admin-token", "t", "--auth", "off"]
+    argv += ["--admin-token", "t", "--auth", "off", "--batches-kept", "7"]
     config = load_config(cli._overrides(cli._parser().parse_args(argv)), env={})
     assert config == MockConfig(
         host="0.0.0.0",
@@ -190,6 +190,7 @@ def test_every_flag_reaches_the_config() -> None:
         admin_remote=True,
         admin_token="t",
         auth=AuthMode.OFF,
+        batches_kept=7,
     )
     assert {f.name for f in fields(MockConfig) if getattr(config, f.name) == f.default} == set()
 
