@@ -43,7 +43,7 @@ def messages(n: int) -> list[dict[str, Any]]:
 
 
 def body(**fields: Any) -> dict[str, Any]:
-    return {"model": "claude-sonnet-4-5", "max_tokens": 16, **fields}
+    return {"model": "claude-sonnet-4-6", "max_tokens": 16, **fields}
 
 
 def post_while_polling_health(server: Server, path: str, data: bytes) -> tuple[httpx2.Response, int]:
