@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -31,7 +32,7 @@ from mockclaude.server.journal import Journal, Outcome, kept, redact_headers
 from mockclaude.server.stats import Stats
 from mockclaude.sources.reloading import ContentWatcher
 from mockclaude.sources.upstream import KeyPolicy
-from mockclaude.wire.reply import JsonReply, Reply
+from mockclaude.wire.reply import Drain, JsonReply, Reply
 from mockclaude.wire.request import Receive, Request, Scope, Send, headers_of, parse_query, read_body
 
 log = logging.getLogger("mockclaude")
@@ -58,6 +59,7 @@ class MockApp:
         self.batches = BatchRoutes(self.pipeline, self.stats.observe_batch_result)
         self.models = ModelRoutes(catalog, permissive=config.validation is ValidationMode.PERMISSIVE)
         self.admin = AdminRoutes(self)
+        self.drain = Drain()  # started by stop(): answers in flight end with the overloaded error
         self.versions = _header_enum(contract.document, "anthropic-version")
         batch_path = r"/v1/messages/batches/(?P<batch_id>[^/]+)"
         self._routes: list[tuple[str, re.Pattern[str], Handler, int]] = []
@@ -80,7 +82,7 @@ class MockApp:
     # -- ASGI ------------------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await _lifespan(receive, send, self.stop)
             return
         if scope["type"] != "http":
             return
@@ -113,6 +115,7 @@ class MockApp:
                     raise self._with_rate_headers(error, request)
             reply = handler(request, params)
         except ApiError as error:
+            error.message = _capped(error.message)  # it may echo a request's value (a fault header...)
             reply = JsonReply(
                 status=error.status, payload=error.envelope(request.request_id), headers=error.headers
             )
@@ -127,8 +130,18 @@ class MockApp:
         outcome = self._observe(request, reply, fault)
         try:
             outcome.cut = await self._render(reply, request, send, fault)
+        except asyncio.CancelledError:
+            if not self.drain.started:
+                raise
+            outcome.cut = "shutdown"  # the shutdown grace ran out: ended quietly, no traceback
         finally:
             self._finish(request, reply, outcome)
+
+    def stop(self) -> None:
+        """The server is stopping: streams in flight end now with the overloaded error event."""
+        if not self.drain.started:
+            log.info("stopping: answers in flight end with the overloaded error")
+        self.drain.start()
 
     # -- bookkeeping: stats, journal, rate-limit settlement ----------------------------------------------
     def _observe(self, request: Request, reply: Reply, fault: Fault | None) -> Outcome:
@@ -205,7 +218,7 @@ class MockApp:
     async def _render(self, reply: Reply, request: Request, send: Send, fault: Fault | None) -> str | None:
         """Send the answer; returns how a fault cut it ("error_event", "drop") or None."""
         shaping = fault.shaping() if fault is not None and fault.status is None else None
-        return await reply.render(send, request, self.config.organization_id, shaping)
+        return await reply.render(send, request, self.config.organization_id, shaping, self.drain)
 
     def _route(self, request: Request) -> tuple[Handler, dict[str, str], int]:
         allowed: list[str] = []
@@ -271,14 +284,25 @@ def _header_enum(document: dict[str, Any], name: str) -> tuple[str, ...]:
     return ()
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
+async def _lifespan(receive: Receive, send: Send, stop: Callable[[], None]) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            stop()  # under a server that does not call MockApp.stop() itself
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+MAX_ECHO = 1024
+
+
+def _capped(message: str) -> str:
+    """An error message of at most ``MAX_ECHO`` characters (what a request sent is echoed capped)."""
+    if len(message) <= MAX_ECHO:
+        return message
+    return f"{message[:MAX_ECHO]}… ({len(message) - MAX_ECHO} more characters not shown)"
 
 
 def create_app(config: MockConfig | None = None, *, key_policy: KeyPolicy | None = None) -> MockApp:
