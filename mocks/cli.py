@@ -23,8 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser(
-        "serve", help="run the mock server", description="Run the mock server (uvicorn, uvloop, httptools). On SIGTERM, streams in flight end "
-        "with the API's overloaded error event; the server waits at most --shutdown-grace-s for them."
+        "serve",
+        help="run the mock server",
+        description="Run the mock server (uvicorn, uvloop, httptools). On SIGTERM, streams in flight end "
+        "with the API's overloaded error event; the server waits at most --shutdown-grace-s for them.",
     )
     _server_options(serve)
     record = sub.add_parser(

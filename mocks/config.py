@@ -262,11 +262,14 @@ class MockConfig:
         default=10.0, metadata=_opt("seconds a client has to send a request's line and headers (then a 408)")
     )
     body_timeout_s: float = field(
-        default=60.0, metadata=_opt("seconds a client has to send a request's body after its headers (then a 408)")
+        default=60.0,
+        metadata=_opt("seconds a client has to send a request's body after its headers (then a 408)"),
     )
     max_connections: int = field(
         default=1000,
-        metadata=_opt("open connections at once; past it the oldest still sending its headers is closed, else a 529"),
+        metadata=_opt(
+            "open connections at once; past it the oldest still sending its headers is closed, else a 529"
+        ),
     )
     max_header_bytes: int = field(
         default=32 * 1024, metadata=_opt("largest request line plus headers (bytes) before a 414 or 431")
@@ -294,7 +297,13 @@ class MockConfig:
             raise ConfigError(f"batch_processing_s: {self.batch_processing_s!r} must be >= 0")
         if self.journal_size < 0:
             raise ConfigError(f"journal_size: {self.journal_size!r} must be >= 0")
-        for name in ("header_timeout_s", "body_timeout_s", "shutdown_grace_s", "max_connections", "max_headers"):
+        for name in (
+            "header_timeout_s",
+            "body_timeout_s",
+            "shutdown_grace_s",
+            "max_connections",
+            "max_headers",
+        ):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name}: {getattr(self, name)!r} must be greater than 0")
         if not 0 < self.port < 65536:

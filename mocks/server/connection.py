@@ -107,7 +107,9 @@ class MockHttpProtocol(HttpToolsProtocol):
             if oldest is None:
                 self._refuse(_Refused(529, "too many open connections; try again", "overloaded_error"))
                 return
-            oldest._refuse(_Refused(408, "closed to make room: its request's head was still incomplete", _TIMEOUT))
+            oldest._refuse(
+                _Refused(408, "closed to make room: its request's head was still incomplete", _TIMEOUT)
+            )
         self._await_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -145,7 +147,9 @@ class MockHttpProtocol(HttpToolsProtocol):
         if self._header_count > self.limits.max_headers:
             self._refusal = _Refused(431, f"more than {self.limits.max_headers} request headers")
         elif self._head_bytes > self.limits.max_header_bytes:
-            self._refusal = _Refused(431, f"the request's headers are over {self.limits.max_header_bytes} bytes")
+            self._refusal = _Refused(
+                431, f"the request's headers are over {self.limits.max_header_bytes} bytes"
+            )
         if self._refusal is not None:
             raise self._refusal
 

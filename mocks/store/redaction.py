@@ -16,9 +16,9 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
 
 import orjson
-from urllib.parse import parse_qsl, quote, urlencode
 
 BUILT_IN = {
     "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
@@ -31,11 +31,26 @@ KEY_SHAPE = re.compile(
     r"|AIza[0-9A-Za-z_-]{30,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
 )
-KEY_MARKERS = ("sk-", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox", "AIza", "eyJ", "-----BEGIN")
+KEY_MARKERS = (
+    "sk-",
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "xox",
+    "AIza",
+    "eyJ",
+    "-----BEGIN",
+)
 _BYTE_MARKERS = tuple(m.encode() for m in KEY_MARKERS)
 # In a header or query value, any long run of upper, lower case letters and digits mixed is a token too.
 _RUN = re.compile(r"[A-Za-z0-9+/_=.-]{32,}")
-SECRET_NAME = re.compile(r"auth|token|secret|passw|pwd|cookie|session|signature|credential|api[-_]?key|key$", re.I)
+SECRET_NAME = re.compile(
+    r"auth|token|secret|passw|pwd|cookie|session|signature|credential|api[-_]?key|key$", re.I
+)
 REDACTED = "<redacted>"
 
 

@@ -30,7 +30,9 @@ STREAM_TYPE_PREFIX = "text/event-stream"
 Headers = tuple[tuple[str, str], ...]
 Relay = Callable[[Send], Awaitable[None]]  # sends a whole answer that comes from elsewhere
 OVERLOADED = ApiError(529, "Overloaded")
-SHUTDOWN_EVENT = encode_event(Event("error", {"type": "error", "error": {"type": OVERLOADED.type, "message": "Overloaded"}}))
+SHUTDOWN_EVENT = encode_event(
+    Event("error", {"type": "error", "error": {"type": OVERLOADED.type, "message": "Overloaded"}})
+)
 
 
 class Drain:
@@ -244,7 +246,9 @@ class StreamReply(Reply):
             return await _send_shaped_stream(send, request, org_id, extra, parts, offsets, shaping, drain)
         headers = _raw_headers(STREAM_TYPE, request.request_id, org_id, extra)
         headers.append((b"cache-control", b"no-cache"))
-        stopped = await _send_parts(send, 200, headers, parts, self.offsets, request.started, drain, stream=True)
+        stopped = await _send_parts(
+            send, 200, headers, parts, self.offsets, request.started, drain, stream=True
+        )
         return "shutdown" if stopped else None
 
 

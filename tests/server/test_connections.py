@@ -81,7 +81,9 @@ GET = "GET {target} HTTP/1.1\r\nhost: x\r\nx-api-key: sk-ant-test\r\nanthropic-v
 @pytest.mark.parametrize(
     ("raw", "status"),
     [
-        pytest.param(GET.format(target="/v1/models?q=" + "a" * 65536).encode() + b"\r\n", 414, id="64KB-query"),
+        pytest.param(
+            GET.format(target="/v1/models?q=" + "a" * 65536).encode() + b"\r\n", 414, id="64KB-query"
+        ),
         pytest.param(GET.format(target="/v1/" + "a" * 65536).encode() + b"\r\n", 414, id="64KB-path"),
         pytest.param(b"FOO /v1/models HTTP/1.1\r\nhost: x\r\n\r\n", 400, id="unknown-method"),
         pytest.param(
@@ -93,19 +95,26 @@ GET = "GET {target} HTTP/1.1\r\nhost: x\r\nx-api-key: sk-ant-test\r\nanthropic-v
             id="bad-chunk-size",
         ),
         pytest.param(
-            GET.format(target="/v1/models").encode() + b"".join(b"x-h%d: v\r\n" % i for i in range(200)) + b"\r\n",
+            GET.format(target="/v1/models").encode()
+            + b"".join(b"x-h%d: v\r\n" % i for i in range(200))
+            + b"\r\n",
             431,
             id="200-headers",
         ),
         pytest.param(
-            GET.format(target="/v1/models").encode() + b"x-big: " + b"v" * 65536 + b"\r\n\r\n", 431, id="64KB-header"
+            GET.format(target="/v1/models").encode() + b"x-big: " + b"v" * 65536 + b"\r\n\r\n",
+            431,
+            id="64KB-header",
         ),
     ],
 )
 def test_http_level_errors_are_the_api_envelope(guarded: Server, raw: bytes, status: int) -> None:
     _assert_envelope(_exchange(guarded, raw), status, "invalid_request_error")
     assert guarded.alive()
-    assert httpx2.get(guarded.base_url + "/v1/models", headers=PROBE_HEADERS, timeout=HANG_GUARD_S).status_code == 200
+    assert (
+        httpx2.get(guarded.base_url + "/v1/models", headers=PROBE_HEADERS, timeout=HANG_GUARD_S).status_code
+        == 200
+    )
 
 
 def test_slow_headers_idle_connections_and_slow_bodies_are_closed(guarded: Server) -> None:
@@ -116,7 +125,7 @@ def test_slow_headers_idle_connections_and_slow_bodies_are_closed(guarded: Serve
     body = socket.create_connection((host, port), timeout=HANG_GUARD_S)
     body.sendall(
         b"POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: sk-ant-test\r\nanthropic-version: 2023-06-01\r\n"
-        b"content-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"model\":"
+        b'content-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":'
     )
     chunked = socket.create_connection((host, port), timeout=HANG_GUARD_S)
     chunked.sendall(
@@ -129,7 +138,9 @@ def test_slow_headers_idle_connections_and_slow_bodies_are_closed(guarded: Serve
 
 
 def test_past_the_cap_the_oldest_incomplete_head_makes_room(tmp_path: Path) -> None:
-    server = start_server(tmp_path, "--latency", "instant", "--header-timeout-s", "300", "--max-connections", "40")
+    server = start_server(
+        tmp_path, "--latency", "instant", "--header-timeout-s", "300", "--max-connections", "40"
+    )
     host, port = _address(server)
     stalled = [socket.create_connection((host, port), timeout=HANG_GUARD_S) for _ in range(60)]
     try:

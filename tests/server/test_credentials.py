@@ -25,13 +25,17 @@ def test_journal_and_access_log_redact_credentials(tmp_path: Path) -> None:
     server = start_server(tmp_path, "--latency", "instant", "--access-log")
     try:
         query = f"?key={KEY}&api_token=plain&page=2&cursor={TOKEN}"
-        answer = httpx2.get(server.base_url + "/v1/models" + query, headers={**PROBE_HEADERS, **HEADERS}, timeout=30)
+        answer = httpx2.get(
+            server.base_url + "/v1/models" + query, headers={**PROBE_HEADERS, **HEADERS}, timeout=30
+        )
         assert answer.status_code == 200
         journal = httpx2.get(server.base_url + "/_mock/journal?path=/v1/models", timeout=30).json()
     finally:
         stop_server(server)
     kept = journal["data"][-1]["request"]["headers"]
-    assert kept["x-custom-token"] == kept["x-session-id"] == kept["x-trace"] == kept["x-api-key"] == "<redacted>"
+    assert (
+        kept["x-custom-token"] == kept["x-session-id"] == kept["x-trace"] == kept["x-api-key"] == "<redacted>"
+    )
     assert kept["x-harmless"] == "hello world"
     log = server.log.read_text()
     assert "GET /v1/models?" in log  # the access log did write the request
@@ -44,7 +48,13 @@ def test_record_mode_redacts_keys_in_bodies_and_file_names(tmp_path: Path) -> No
     recordings = tmp_path / "recordings"
     upstream = start_server(tmp_path, "--latency", "instant")
     recorder = start_server(
-        tmp_path, "--record-mode", "new_episodes", "--upstream", upstream.base_url, "--recordings", str(recordings)
+        tmp_path,
+        "--record-mode",
+        "new_episodes",
+        "--upstream",
+        upstream.base_url,
+        "--recordings",
+        str(recordings),
     )
     ask = {
         "model": "claude-haiku-4-5",

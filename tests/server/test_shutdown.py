@@ -32,7 +32,9 @@ def test_sigterm_ends_streams_with_the_overloaded_event(tmp_path: Path) -> None:
         try:
             with (
                 httpx2.Client(timeout=60) as http,
-                http.stream("POST", server.base_url + "/v1/messages", json=ASK, headers=PROBE_HEADERS) as answer,
+                http.stream(
+                    "POST", server.base_url + "/v1/messages", json=ASK, headers=PROBE_HEADERS
+                ) as answer,
             ):
                 assert answer.status_code == 200
                 received = b""

@@ -160,7 +160,16 @@ def test_every_flag_reaches_the_config() -> None:
     argv += ["--replay-timing", "profile", "--access-log", "--fault", "529", "--fault", "drop_after=2"]
     argv += ["--faults", "f.yaml", "--rate-limits", "tier2", "--journal-size", "5", "--admin-remote"]
     argv += ["--admin-token", "t", "--auth", "off"]
-    argv += ["--header-timeout-s", "2", "--body-timeout-s", "3", "--max-connections", "7", "--max-header-bytes", "999"]
+    argv += [
+        "--header-timeout-s",
+        "2",
+        "--body-timeout-s",
+        "3",
+        "--max-connections",
+        "7",
+        "--max-header-bytes",
+        "999",
+    ]
     argv += ["--max-headers", "9", "--trusted-proxies", "10.0.0.1", "--shutdown-grace-s", "1.5"]
     config = load_config(cli._overrides(cli._parser().parse_args(argv)), env={})
     assert config == MockConfig(
