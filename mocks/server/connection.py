@@ -120,8 +120,11 @@ class MockHttpProtocol(HttpToolsProtocol):
         self._unset_keepalive_if_required()
         try:
             self.parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            self._refuse(_Refused(400, "the mock does not upgrade connections"))
+        except httptools.HttpParserUpgrade:  # as uvicorn does: a WebSocket, else answered as plain HTTP
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
         except httptools.HttpParserError as exc:
             refusal = self._refusal or _Refused(400, f"the request is not valid HTTP/1.1 ({exc})")
             self._refuse(refusal)
@@ -214,7 +217,9 @@ class _QueryRedacted(logging.Filter):
 def server_config(app: MockApp, config: MockConfig, **settings: Any) -> uvicorn.Config:
     """uvicorn's settings for the mock: the protocol above, proxy headers only from trusted proxies,
     the shutdown grace; ``settings`` adds to them (log level, lifespan...)."""
-    logging.getLogger("uvicorn.access").addFilter(_QueryRedacted())
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _QueryRedacted) for f in access.filters):
+        access.addFilter(_QueryRedacted())
     return uvicorn.Config(
         app,
         http=protocol_class(ConnectionLimits.of(config)),
