@@ -257,14 +257,14 @@ def deep_nesting(mock: Mock, scale: float) -> Counts:
 
 
 def rate_limit_keys(mock: Mock, scale: float) -> Counts:
-    """Defect 3: 100,000 distinct API keys, each its own rate-limit bucket (count_tokens: cheap answers)."""
+    """Defect 3: 100,000 distinct API keys, each its own rate-limit bucket."""
     n = int(100_000 * scale)
-    body = orjson.dumps(_ask("hi"))
+    body = orjson.dumps(_ask("hi", max_tokens=1))
     headers = {"anthropic-version": "2023-06-01", "content-type": "application/json"}
     return blast(
         mock.base_url,
         (
-            raw_request("POST", "/v1/messages/count_tokens", {**headers, "x-api-key": f"sk-ant-k{i}"}, body)
+            raw_request("POST", "/v1/messages", {**headers, "x-api-key": f"sk-ant-k{i}"}, body)
             for i in range(n)
         ),
     )
@@ -284,7 +284,7 @@ def model_names(mock: Mock, scale: float) -> Counts:
         mock.base_url,
         (
             raw_request(
-                "POST", "/v1/messages/count_tokens", headers, orjson.dumps({**_ask("hi"), "model": f"m-{i}"})
+                "POST", "/v1/messages", headers, orjson.dumps({**_ask("hi", max_tokens=1), "model": f"m-{i}"})
             )
             for i in range(n)
         ),
@@ -422,6 +422,11 @@ def sigterm_streams(mock: Mock, scale: float) -> Counts:
     tracebacks = mock.log.count("Traceback")
     counts.wrong += tracebacks
     counts.notes.append(f"{ended}/{n} ended with the overloaded event, {tracebacks} tracebacks")
+    failed = [r for r in tails if not (r.strip().split(b"\n\n")[-1].startswith(b"event: error"))]
+    if failed:
+        counts.notes.append(
+            f"e.g. {failed[0][-120:]!r}, {sum(b'event: error' in r for r in failed)} with an error event inside"
+        )
     return counts
 
 
@@ -527,7 +532,12 @@ ATTACKS = (
     ),
     Attack("1,000 slow bodies", slow_bodies, "--body-timeout-s 3 --max-connections 5000", defect=4),
     Attack("credentials in logs", credentials, "--access-log", defect=5),
-    Attack("SIGTERM, streams in flight", sigterm_streams, "--latency opus --shutdown-grace-s 5", defect=6),
+    Attack(
+        "SIGTERM, streams in flight",
+        sigterm_streams,
+        "--latency opus --speed 0.2 --shutdown-grace-s 5",
+        defect=6,
+    ),
     Attack(
         "dribble chunk=1",
         dribble,

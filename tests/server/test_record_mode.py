@@ -132,7 +132,9 @@ def test_recorded_timing_matches_upstream_profile(tmp_path: Path) -> None:
         stop_server(upstream)
     (recording,) = RecordingStore(recordings).all()
     first_delta = next(e.at_ms for e in recording.events if e.event == "content_block_delta")
-    assert first_delta > 0.85 * 1200  # the upstream's TTFT less its 15 % jitter; the recorder's is at most 690
+    assert (
+        first_delta > 0.85 * 1200
+    )  # the upstream's TTFT less its 15 % jitter; the recorder's is at most 690
 
 
 def test_kill_during_streamed_recording_leaves_no_file(tmp_path: Path) -> None:

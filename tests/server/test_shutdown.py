@@ -22,8 +22,8 @@ ASK = {
 
 
 def test_sigterm_ends_streams_with_the_overloaded_event(tmp_path: Path) -> None:
-    # The opus profile at half its speed: each stream would last a minute.
-    server = start_server(tmp_path, "--latency", "opus", "--speed", "0.5", "--shutdown-grace-s", "5")
+    # The opus profile at a quarter of its speed: message_start after about 7 s, the rest about 8 s later.
+    server = start_server(tmp_path, "--latency", "opus", "--speed", "0.25", "--shutdown-grace-s", "5")
     started = threading.Barrier(STREAMS + 1, timeout=60)
     tails: list[bytes] = []
     errors: list[BaseException] = []
