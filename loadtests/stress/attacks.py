@@ -377,12 +377,8 @@ def sigterm_streams(mock: Mock, scale: float) -> Counts:
     counts = Counts(requests=n)
     started = threading.Barrier(n + 1, timeout=HANG_S)
     tails: list[bytes] = []
-    ask = {
-        **_ask("Write a long essay about lighthouses"),
-        "model": "claude-haiku-5-5",
-        "max_tokens": 4000,
-        "stream": True,
-    }
+    # a rule's 3,000-word answer at the opus profile (45 tokens/s): every stream is in flight at the signal
+    ask = {**_ask("long essay"), "max_tokens": 8000, "stream": True}
 
     def stream() -> None:
         received = b""
@@ -535,7 +531,16 @@ ATTACKS = (
     Attack(
         "SIGTERM, streams in flight",
         sigterm_streams,
-        "--latency opus --speed 0.2 --shutdown-grace-s 5",
+        "--latency opus --shutdown-grace-s 5",
+        rules={
+            "rules": [
+                {
+                    "name": "essay",
+                    "when": {"last_user": {"equals": "long essay"}},
+                    "answer": {"text": "word " * 3000},
+                }
+            ]
+        },
         defect=6,
     ),
     Attack(

@@ -9,21 +9,31 @@ from pathlib import Path
 
 import httpx2
 import orjson
+import yaml
 
 from tests.support.server import PROBE_HEADERS, start_server
 
 STREAMS = 40
 ASK = {
-    "model": "claude-haiku-5-5",
-    "max_tokens": 2000,
+    "model": "claude-haiku-4-5",
+    "max_tokens": 8000,
     "stream": True,
-    "messages": [{"role": "user", "content": "Write a long essay about lighthouses"}],
+    "messages": [{"role": "user", "content": "long essay"}],
+}
+# A rule's 3,000-word answer at the opus profile (45 tokens/s, about a minute): however slowly the machine
+# starts the streams, every one is still in flight at the signal.
+RULES = {
+    "rules": [
+        {"name": "essay", "when": {"last_user": {"equals": "long essay"}}, "answer": {"text": "word " * 3000}}
+    ]
 }
 
 
 def test_sigterm_ends_streams_with_the_overloaded_event(tmp_path: Path) -> None:
-    # The opus profile at a quarter of its speed: message_start after about 7 s, the rest about 8 s later.
-    server = start_server(tmp_path, "--latency", "opus", "--speed", "0.25", "--shutdown-grace-s", "5")
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "essay.yaml").write_text(yaml.safe_dump(RULES))
+    rules = ("--rules", str(tmp_path / "rules"))
+    server = start_server(tmp_path, "--latency", "opus", *rules, "--shutdown-grace-s", "5")
     started = threading.Barrier(STREAMS + 1, timeout=60)
     tails: list[bytes] = []
     errors: list[BaseException] = []
