@@ -11,7 +11,6 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -82,7 +81,7 @@ class MockApp:
     # -- ASGI ------------------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send, self.stop)
+            await _lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
@@ -124,14 +123,15 @@ class MockApp:
             internal = ApiError(500, "internal error in the mock; see the server log", invented=True)
             reply = JsonReply(status=500, payload=internal.envelope(request.request_id))
         if admin:
-            await self._render(reply, request, send, None)
+            await self._render(reply, request, send, None, self.drain)
             return
         fault = _applied(fault, reply)
         outcome = self._observe(request, reply, fault)
+        drain = self.drain  # the server's stop in force while this answer is sent
         try:
-            outcome.cut = await self._render(reply, request, send, fault)
+            outcome.cut = await self._render(reply, request, send, fault, drain)
         except asyncio.CancelledError:
-            if not self.drain.started:
+            if not drain.started:
                 raise
             outcome.cut = "shutdown"  # the shutdown grace ran out: ended quietly, no traceback
         finally:
@@ -142,6 +142,10 @@ class MockApp:
         if not self.drain.started:
             log.info("stopping: answers in flight end with the overloaded error")
         self.drain.start()
+
+    def resume(self) -> None:
+        """The server has stopped; the app may be served again (or in-process): answers are paced again."""
+        self.drain = Drain()
 
     # -- bookkeeping: stats, journal, rate-limit settlement ----------------------------------------------
     def _observe(self, request: Request, reply: Reply, fault: Fault | None) -> Outcome:
@@ -215,10 +219,12 @@ class MockApp:
         self.messages.forget()
 
     # -- rendering ---------------------------------------------------------------------------------------
-    async def _render(self, reply: Reply, request: Request, send: Send, fault: Fault | None) -> str | None:
+    async def _render(
+        self, reply: Reply, request: Request, send: Send, fault: Fault | None, drain: Drain
+    ) -> str | None:
         """Send the answer; returns how a fault cut it ("error_event", "drop") or None."""
         shaping = fault.shaping() if fault is not None and fault.status is None else None
-        return await reply.render(send, request, self.config.organization_id, shaping, self.drain)
+        return await reply.render(send, request, self.config.organization_id, shaping, drain)
 
     def _route(self, request: Request) -> tuple[Handler, dict[str, str], int]:
         allowed: list[str] = []
@@ -284,13 +290,15 @@ def _header_enum(document: dict[str, Any], name: str) -> tuple[str, ...]:
     return ()
 
 
-async def _lifespan(receive: Receive, send: Send, stop: Callable[[], None]) -> None:
+async def _lifespan(receive: Receive, send: Send) -> None:
+    """Start-up and shutdown have nothing to do: a server stops the app's answers in flight by calling
+    :meth:`MockApp.stop` when its shutdown starts (``lifespan.shutdown`` comes after the connections are
+    closed, and test clients send it after every request)."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            stop()  # under a server that does not call MockApp.stop() itself
             await send({"type": "lifespan.shutdown.complete"})
             return
 

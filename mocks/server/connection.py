@@ -241,4 +241,7 @@ class MockServer(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.mock_app.stop()
-        await super().shutdown(sockets)
+        try:
+            await super().shutdown(sockets)
+        finally:
+            self.mock_app.resume()  # a test kit's app lives on after its live server (in-process clients)
