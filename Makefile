@@ -9,7 +9,7 @@ PORT   ?= 4010
 
 TEST_MYPY_FLAGS := $(addprefix --disable-error-code ,call-overload list-item union-attr index operator arg-type typeddict-item dict-item)
 
-.PHONY: help install mock record verify ts-sdk ts-platforms ts-bedrock-sdk bench-plugin claude-code test drift-newest schema-corpus contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
+.PHONY: help install mock record verify ts-sdk ts-platforms ts-bedrock-sdk bench-plugin claude-code test drift-newest schema-corpus contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean stress
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -218,3 +218,11 @@ load-real: $(VENV)/.installed  ## opt-in: the REAL API (ANTHROPIC_API_KEY), stop
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) $(OLD_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# The attacks of issue 15 (huge and deep bodies, table growth, slowloris, idle and slow connections, credentials
+# in logs, SIGTERM with streams in flight, dribbling, a backtracking rule, HTTP-level errors), each against a
+# fresh mock on loopback; prints a table (requests, 5xx, hangs, health p99, RSS before/after) and writes it to
+# loadtests/stress/results/latest.md. Bounded: every wait has a 30 s hang guard. `make test` runs it at 5 %
+# (tests/server/test_stress.py). ARGS="--scale 0.2" or ARGS="--only slowloris".
+stress: $(VENV)/.installed  ## replay every attack of issue 15 on loopback -> table (5xx, hangs, health p99, RSS)
+	$(PY) -m loadtests.stress $(ARGS)

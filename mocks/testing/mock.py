@@ -302,15 +302,13 @@ class LiveServer(Endpoint):
     """The app of a :class:`MockClaude` served by uvicorn on its loop, on a free port of 127.0.0.1."""
 
     def __init__(self, mock: MockClaude) -> None:
-        import uvicorn
+        from mockclaude.server.connection import MockServer, server_config
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            mock.app, lifespan="off", log_config=None, log_level="warning", timeout_graceful_shutdown=2
-        )
-        self._server = uvicorn.Server(config)
+        settings = server_config(mock.app, mock.config, lifespan="off", log_config=None, log_level="warning")
+        self._server = MockServer(settings, mock.app)
         self._done = mock.loop.submit(self._server.serve(sockets=[sock]))
         deadline = time.monotonic() + 10
         while not self._server.started:

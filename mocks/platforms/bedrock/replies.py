@@ -9,7 +9,7 @@ import orjson
 
 from mockclaude.platforms.bedrock import eventstream
 from mockclaude.protocol.sse import Event, accumulate, parse_sse
-from mockclaude.wire.reply import BytesReply, JsonReply, Reply, Shaping, StreamReply
+from mockclaude.wire.reply import BytesReply, Drain, JsonReply, Reply, Shaping, StreamReply
 from mockclaude.wire.request import Request, Send
 
 
@@ -25,10 +25,12 @@ class EventStreamReply(StreamReply):
     def parts(self) -> list[bytes]:
         return self.frames
 
-    async def render(self, send: Send, request: Request, org_id: str, shaping: Shaping | None) -> str | None:
+    async def render(
+        self, send: Send, request: Request, org_id: str, shaping: Shaping | None, drain: Drain | None = None
+    ) -> str | None:
         if shaping is not None:
             shaping = replace(shaping, error_event=self.error_frame)
-        return await super().render(send, request, org_id, shaping)
+        return await super().render(send, request, org_id, shaping, drain)
 
 
 @dataclass
