@@ -9,23 +9,9 @@ import pytest
 from loadtests.stress.attacks import ATTACKS, Attack, run_attack, table
 
 SCALE = 0.05
-# Fixed on the branch i15-input (request limits, linear-time rule regexes); this branch only replays them.
-ELSEWHERE = {2, 8}
 
 
-@pytest.mark.parametrize(
-    "attack",
-    [
-        pytest.param(
-            a,
-            id=a.name,
-            marks=[pytest.mark.xfail(reason="fixed on branch i15-input", strict=False)]
-            if a.defect in ELSEWHERE
-            else [],
-        )
-        for a in ATTACKS
-    ],
-)
+@pytest.mark.parametrize("attack", [pytest.param(a, id=a.name) for a in ATTACKS])
 def test_attack_gets_no_5xx_and_no_hang(attack: Attack) -> None:
     result = run_attack(attack, SCALE)
     print(table([result]))
