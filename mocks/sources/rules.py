@@ -327,11 +327,7 @@ def _parse_rule(path: Path, index: int, raw: Any) -> Rule:
                 raise RuleError(
                     f"{where}.when.last_user: expected one of {{equals|contains|matches: text}}, got {value!r}"
                 )
-            if "matches" in value:
-                try:
-                    compile_pattern(value["matches"])
-                except PatternError as exc:
-                    raise RuleError(f"{where}.when.last_user.matches: bad regex ({exc})") from None
+            _check_pattern(f"{where}.when.last_user", value)
         if key in ("json", "headers") and not isinstance(value, dict):
             raise RuleError(f"{where}.when.{key}: expected a mapping of path to value")
         if key == "tools" and not isinstance(value, list):
@@ -370,6 +366,11 @@ def _check_tool_result(where: str, value: Any) -> None:
         raise RuleError(f"{where}.n: expected a count from 1 (the Nth tool result), got {value['n']!r}")
     if "is_error" in value and not isinstance(value["is_error"], bool):
         raise RuleError(f"{where}.is_error: expected true or false")
+    _check_pattern(where, value)
+
+
+def _check_pattern(where: str, value: dict[str, Any]) -> None:
+    """A ``matches`` regex must compile in RE2 (linear time), else the rule is refused naming it."""
     if "matches" in value:
         try:
             compile_pattern(str(value["matches"]))
