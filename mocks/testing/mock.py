@@ -246,13 +246,17 @@ class MockClaude(Endpoint):
         return self._client
 
     def reset(self) -> None:
-        """Back to the state it was built in, without rebuilding it: the journal, stats, armed faults,
-        rate-limit buckets, batches, prompt cache and answer memo are cleared and rules added since are
-        removed; live servers keep running (their port is reused). What the shared fixtures do between
-        tests."""
+        """The start-up state, as ``POST /_mock/reset`` makes it: the journal, stats, armed faults,
+        rate-limit buckets, batches, prompt cache, answer memo and scenario states are cleared; the rules
+        (the test's own included) stay."""
+        self.app.reset()
+
+    def restore(self) -> None:
+        """Back to the state it was built in, without rebuilding it: :meth:`reset`, and the rules added
+        since are removed; live servers keep running (their port is reused). What the shared fixtures do
+        between tests (no request is in flight then, so it runs in this thread)."""
         if self.rules.clear_added():
             self.admin.reload()
-        # Between tests no request is in flight: reset in this thread (no round trip to the app's loop).
         self.app.reset()
 
     def use_matcher(self, matcher: Any) -> None:

@@ -228,7 +228,7 @@ class MockPool:
             mock.close()
             return
         try:
-            mock.reset()
+            mock.restore()
         except Exception:
             mock.close()
             raise
@@ -373,7 +373,7 @@ def _mockclaude_autouse(request: pytest.FixtureRequest) -> None:
     settings = marker_settings(request.node)
     for name in shared:
         mock: MockClaude = request.getfixturevalue(name)
-        mock.reset()
+        mock.restore()
         _arm(mock, settings)
 
 

@@ -44,9 +44,9 @@ def test_verify_of_a_missing_path_says_so(tmp_path: Path, capsys: pytest.Capture
 def test_the_record_server_says_mode_upstream_and_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import uvicorn
+    from mockclaude.server.connection import MockServer
 
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)  # the line, not a server
+    monkeypatch.setattr(MockServer, "run", lambda self, *args, **kwargs: None)  # the line, not a server
     folder = tmp_path / "cassettes"
     argv = ["record", "--recordings", str(folder), "--upstream", "http://127.0.0.1:9", "--port", "4999"]
     assert cli.main(argv) == 0
