@@ -102,8 +102,8 @@ FIELDS: tuple[BetaField, ...] = (
     BetaField("fallbacks", "emulated"),
     BetaField("context_management.edits[compact_20260112]", "emulated"),
     BetaField("compaction", "emulated"),
+    BetaField("mcp_servers", "emulated"),
     # Beta-only, accepted only: validated, then answered as if absent.
-    BetaField("mcp_servers", "accepted only"),
     BetaField("fallback_credit_token", "accepted only"),
     BetaField("billing_policy", "accepted only"),
     BetaField("diagnostics", "accepted only"),

@@ -139,9 +139,7 @@ def serve(
     config = body.get("compaction")
     if isinstance(config, dict):
         if body.get("context_management") is not None:
-            raise ApiError(
-                400, "compaction: cannot be combined with context_management", invented=True
-            )
+            raise ApiError(400, "compaction: cannot be combined with context_management", invented=True)
         return _alone(body, model, _block(body, config.get("instructions")))
     edit = _edit(body)
     if edit is None:
@@ -168,4 +166,3 @@ def serve(
     ]
     message = {**served, "content": [block, *served["content"]], "usage": {**usage, "iterations": iterations}}
     return dataclasses.replace(answer, message=message)
-

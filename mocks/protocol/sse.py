@@ -53,7 +53,7 @@ def _start_block(block: dict[str, Any]) -> dict[str, Any]:
         if block.get("citations") is not None:
             start["citations"] = []
         return start
-    if kind in ("tool_use", "server_tool_use"):
+    if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
         start = {k: v for k, v in block.items() if k != "input"}
         start["input"] = {}
         return start
@@ -73,7 +73,7 @@ def _block_deltas(block: dict[str, Any], seed: int) -> list[tuple[dict[str, Any]
         for citation in block.get("citations") or []:
             deltas.append(({"type": "citations_delta", "citation": citation}, 0))
         return deltas
-    if kind in ("tool_use", "server_tool_use"):
+    if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
         return [
             ({"type": "input_json_delta", "partial_json": f}, text_tokens(f))
             for f in _json_fragments(block["input"])

@@ -38,15 +38,15 @@ def compact(trigger: int = 1000, **extra: Any) -> dict[str, Any]:
 
 
 def count(client: anthropic.Anthropic, messages: list[dict[str, Any]]) -> int:
-    return client.beta.messages.count_tokens(model=MODEL, messages=messages, betas=BETAS).input_tokens  # type: ignore[arg-type]
+    return client.beta.messages.count_tokens(model=MODEL, messages=messages, betas=BETAS).input_tokens
 
 
 def test_past_the_trigger_the_answer_starts_with_a_compaction(client: anthropic.Anthropic) -> None:
     message = client.beta.messages.create(
         model=MODEL,
         max_tokens=256,
-        messages=conversation(),  # type: ignore[arg-type]
-        context_management=compact(),  # type: ignore[arg-type]
+        messages=conversation(),
+        context_management=compact(),
         betas=BETAS,
     )
     block, *answer = message.content
@@ -65,8 +65,8 @@ def test_below_the_trigger_nothing_is_compacted(client: anthropic.Anthropic) -> 
     message = client.beta.messages.create(
         model=MODEL,
         max_tokens=256,
-        messages=conversation(),  # type: ignore[arg-type]
-        context_management=compact(trigger=50_000),  # type: ignore[arg-type]
+        messages=conversation(),
+        context_management=compact(trigger=50_000),
         betas=BETAS,
     )
     assert all(b.type != "compaction" for b in message.content)
@@ -78,8 +78,8 @@ def test_pause_after_compaction_answers_the_block_alone(client: anthropic.Anthro
     message = client.beta.messages.create(
         model=MODEL,
         max_tokens=256,
-        messages=conversation(),  # type: ignore[arg-type]
-        context_management=compact(pause_after_compaction=True, instructions="Keep the numbers."),  # type: ignore[arg-type]
+        messages=conversation(),
+        context_management=compact(pause_after_compaction=True, instructions="Keep the numbers."),
         betas=BETAS,
     )
     (block,) = message.content
@@ -111,7 +111,7 @@ def test_the_compaction_field_summarizes_the_whole_conversation(client: anthropi
     message = client.beta.messages.create(
         model=MODEL,
         max_tokens=256,
-        messages=conversation(),  # type: ignore[arg-type]
+        messages=conversation(),
         compaction={"type": "summarize"},
         betas=BETAS,
     )
@@ -122,9 +122,9 @@ def test_the_compaction_field_summarizes_the_whole_conversation(client: anthropi
         client.beta.messages.create(
             model=MODEL,
             max_tokens=256,
-            messages=conversation(),  # type: ignore[arg-type]
+            messages=conversation(),
             compaction={"type": "summarize"},
-            context_management=compact(),  # type: ignore[arg-type]
+            context_management=compact(),
             betas=BETAS,
         )
 
@@ -135,8 +135,8 @@ def test_a_compaction_sent_back_stands_for_what_came_before(
     first = client.beta.messages.create(
         model=MODEL,
         max_tokens=256,
-        messages=conversation(),  # type: ignore[arg-type]
-        context_management=compact(),  # type: ignore[arg-type]
+        messages=conversation(),
+        context_management=compact(),
         betas=BETAS,
     )
     reply = {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in first.content]}
@@ -144,9 +144,12 @@ def test_a_compaction_sent_back_stands_for_what_came_before(
     full = [*conversation(), reply, follow_up]
     from_summary = [reply, follow_up]
     assert count(client, full) == count(client, from_summary) < count(client, conversation())
-    second = client.beta.messages.create(model=MODEL, max_tokens=256, messages=full, betas=BETAS)  # type: ignore[arg-type]
+    second = client.beta.messages.create(model=MODEL, max_tokens=256, messages=full, betas=BETAS)
     assert second.usage.input_tokens == count(client, from_summary)
-    failed = {"role": "assistant", "content": [{"type": "compaction", "content": None}, {"type": "text", "text": "ok"}]}
+    failed = {
+        "role": "assistant",
+        "content": [{"type": "compaction", "content": None}, {"type": "text", "text": "ok"}],
+    }
     with_failed = [*conversation(), failed, follow_up]  # a failed compaction is a no-op
     assert count(client, with_failed) > count(client, conversation())
     entries = httpx2.get(mock_server.base_url + "/_mock/journal").json()["data"]
