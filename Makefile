@@ -9,7 +9,7 @@ PORT   ?= 4010
 
 TEST_MYPY_FLAGS := $(addprefix --disable-error-code ,call-overload list-item union-attr index operator arg-type typeddict-item dict-item)
 
-.PHONY: help install mock record verify ts-sdk ts-platforms bench-plugin claude-code test drift-newest contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean
+.PHONY: help install mock record verify ts-sdk ts-platforms ts-bedrock-sdk bench-plugin claude-code test drift-newest schema-corpus contract contract-live lint format bench bench-recordings soak load load-ui load-dist load-real clean stress
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -83,6 +83,21 @@ ts-platforms: $(TS_SDK_DIR)/.attempted  ## install the TypeScript Vertex AI and 
 $(TS_SDK_DIR)/.platforms-attempted:
 	@$(MAKE) --no-print-directory ts-platforms
 
+# @anthropic-ai/bedrock-sdk for the Bedrock smoke test (tests/platforms/test_bedrock_typescript.py), into the
+# same cache, tried once the same way; `make ts-bedrock-sdk` tries again.
+TS_BEDROCK_SDK ?= @anthropic-ai/bedrock-sdk@1.1.2
+
+ts-bedrock-sdk:  ## install the TypeScript Bedrock SDK ($(TS_BEDROCK_SDK)) into TS_SDK_DIR for its smoke test
+	@mkdir -p $(TS_SDK_DIR)
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --save-exact --silent --no-audit --no-fund --fetch-retries=1 --prefix $(TS_SDK_DIR) '$(TS_BEDROCK_SDK)' \
+	    || echo "ts-bedrock-sdk: npm install failed; the Bedrock TypeScript smoke test will be skipped"; \
+	else echo "ts-bedrock-sdk: npm not found; the Bedrock TypeScript smoke test will be skipped"; fi
+	@touch $(TS_SDK_DIR)/.bedrock-attempted
+
+$(TS_SDK_DIR)/.bedrock-attempted:
+	@$(MAKE) --no-print-directory ts-bedrock-sdk
+
 # The Claude Code CLI for tests/clients/test_claude_code.py, pinned, from npm, into a cache outside the repo,
 # exactly like the TypeScript SDK: tried once by `make test` (never fails it; without npm or the registry the
 # tests are skipped with the reason); `make claude-code` tries again. Its postinstall (`node install.cjs`)
@@ -105,7 +120,7 @@ claude-code:  ## install the Claude Code CLI ($(CLAUDE_CODE)) into CLAUDE_CODE_D
 $(CLAUDE_CODE_DIR)/.attempted:
 	@$(MAKE) --no-print-directory claude-code
 
-test: $(VENV)/.installed $(OLD_VENV)/.installed $(TS_SDK_DIR)/.attempted $(TS_SDK_DIR)/.platforms-attempted $(CLAUDE_CODE_DIR)/.attempted  ## run the whole test suite
+test: $(VENV)/.installed $(OLD_VENV)/.installed $(TS_SDK_DIR)/.attempted $(TS_SDK_DIR)/.platforms-attempted $(TS_SDK_DIR)/.bedrock-attempted $(CLAUDE_CODE_DIR)/.attempted  ## run the whole test suite
 	OLD_SDK_PYTHON=$(OLD_VENV)/bin/python MOCKCLAUDE_TS_SDK_DIR=$(TS_SDK_DIR) MOCKCLAUDE_CLAUDE_CODE_DIR=$(CLAUDE_CODE_DIR) $(PY) -m pytest
 
 # A maintainer's report: the newest `anthropic` from PyPI, in a scratch venv outside the repo, against the spec
@@ -121,6 +136,11 @@ drift-newest:  ## report what the newest anthropic SDK on PyPI adds against the 
 	  || echo "drift-newest: could not install the newest $(DRIFT_SDK) from PyPI; reporting with what $(DRIFT_DIR) has"
 	@PYTHONPATH=$(CURDIR) $(DRIFT_DIR)/bin/python -m tests.spec.drift_newest $(ARGS) \
 	  || echo "drift-newest: the report did not run (see above); this target never fails"
+
+# The schema corpus (tests/synthesis/corpus.py): ~4,600 tool and structured-output schemas; prints how many
+# synthesized tool inputs and structured outputs validate with jsonschema. A sample of it runs in `make test`.
+schema-corpus: $(VENV)/.installed  ## synthesized values against the whole schema corpus: the validity figures
+	$(PY) -m tests.synthesis.corpus $(ARGS)
 
 # Contract tests (tests/contract, tests/scenarios). `make test` runs the fast profile in-process; these run the
 # thorough one over HTTP against URL (default: a mock started here) and write reports/contract-junit.xml and
@@ -198,3 +218,11 @@ load-real: $(VENV)/.installed  ## opt-in: the REAL API (ANTHROPIC_API_KEY), stop
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) $(OLD_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# The attacks of issue 15 (huge and deep bodies, table growth, slowloris, idle and slow connections, credentials
+# in logs, SIGTERM with streams in flight, dribbling, a backtracking rule, HTTP-level errors), each against a
+# fresh mock on loopback; prints a table (requests, 5xx, hangs, health p99, RSS before/after) and writes it to
+# loadtests/stress/results/latest.md. Bounded: every wait has a 30 s hang guard. `make test` runs it at 5 %
+# (tests/server/test_stress.py). ARGS="--scale 0.2" or ARGS="--only slowloris".
+stress: $(VENV)/.installed  ## replay every attack of issue 15 on loopback -> table (5xx, hangs, health p99, RSS)
+	$(PY) -m loadtests.stress $(ARGS)

@@ -23,7 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser(
-        "serve", help="run the mock server", description="Run the mock server (uvicorn, uvloop, httptools)."
+        "serve",
+        help="run the mock server",
+        description="Run the mock server (uvicorn, uvloop, httptools). On SIGTERM, streams in flight end "
+        "with the API's overloaded error event; the server waits at most --shutdown-grace-s for them.",
     )
     _server_options(serve)
     record = sub.add_parser(
@@ -142,9 +145,8 @@ class _DroppedOnPurpose(logging.Filter):
 
 
 def serve(config: MockConfig, log_level: str = "info") -> int:
-    import uvicorn
-
     from mockclaude.server.app import create_app
+    from mockclaude.server.connection import MockServer, server_config
 
     missing = missing_paths(config)
     if missing:
@@ -167,15 +169,15 @@ def serve(config: MockConfig, log_level: str = "info") -> int:
             f"recordings in {config.recordings_dir}",
             file=sys.stderr,
         )
-    uvicorn.run(
+    settings = server_config(
         app,
+        config,
         host=config.host,
         port=config.port,
         loop="uvloop",
-        http="httptools",
         access_log=config.access_log,
         log_level=log_level,
         lifespan="on",
-        timeout_graceful_shutdown=5,  # answers delayed on purpose do not hold up a shutdown
     )
+    MockServer(settings, app).run()
     return 0

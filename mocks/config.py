@@ -251,12 +251,43 @@ class MockConfig:
         metadata=_opt("enforce the API's rate limits: tier1..tier4 or 'rpm=N,itpm=N,otpm=N' (empty: off)"),
     )
     journal_size: int = field(default=1000, metadata=_opt("requests kept in the journal"))
+    batches_kept: int = field(
+        default=10_000,
+        metadata=_opt(
+            "message batches kept (least recently used ended ones forgotten first; each expires after 29 days)"
+        ),
+    )
     admin_remote: bool = field(
         default=False,
         metadata=_opt("let non-loopback clients use the admin API under /_mock/ (default: loopback only)"),
     )
     admin_token: str = field(
         default="", metadata=_opt("require this x-mockclaude-admin-token on /_mock/ calls")
+    )
+    header_timeout_s: float = field(
+        default=10.0, metadata=_opt("seconds a client has to send a request's line and headers (then a 408)")
+    )
+    body_timeout_s: float = field(
+        default=60.0,
+        metadata=_opt("seconds a client has to send a request's body after its headers (then a 408)"),
+    )
+    max_connections: int = field(
+        default=1000,
+        metadata=_opt(
+            "open connections at once; past it the oldest still sending its headers is closed, else a 529"
+        ),
+    )
+    max_header_bytes: int = field(
+        default=32 * 1024, metadata=_opt("largest request line plus headers (bytes) before a 414 or 431")
+    )
+    max_headers: int = field(default=100, metadata=_opt("most request headers before a 431"))
+    trusted_proxies: str = field(
+        default="",
+        metadata=_opt("honour X-Forwarded-For/-Proto from these addresses (comma-separated; empty: never)"),
+    )
+    shutdown_grace_s: float = field(
+        default=5.0,
+        metadata=_opt("on SIGTERM, streams end with an overloaded error event; seconds to wait for them"),
     )
 
     def __post_init__(self) -> None:
@@ -272,6 +303,17 @@ class MockConfig:
             raise ConfigError(f"batch_processing_s: {self.batch_processing_s!r} must be >= 0")
         if self.journal_size < 0:
             raise ConfigError(f"journal_size: {self.journal_size!r} must be >= 0")
+        if self.batches_kept < 1:
+            raise ConfigError(f"batches_kept: {self.batches_kept!r} must be >= 1")
+        for name in (
+            "header_timeout_s",
+            "body_timeout_s",
+            "shutdown_grace_s",
+            "max_connections",
+            "max_headers",
+        ):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name}: {getattr(self, name)!r} must be greater than 0")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port: {self.port!r} must be between 1 and 65535")
 

@@ -122,7 +122,7 @@ def make_body(kind: str, text: str, stream: bool, n: int) -> dict[str, Any]:
         }
     elif kind == "cached":
         body = {
-            "model": "claude-sonnet-4-5",
+            "model": "claude-sonnet-4-6",
             "max_tokens": 512,
             "system": [
                 {"type": "text", "text": PREFIXES[n % len(PREFIXES)], "cache_control": {"type": "ephemeral"}}

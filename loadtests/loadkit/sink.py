@@ -41,7 +41,7 @@ import locust
 import orjson
 from locust.rpc import Message
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
-from locust.stats import CSV_STATS_INTERVAL_SEC
+from locust.stats import StatsCSVFileWriter
 
 from . import health, plots, shapes, summary
 from .records import Record, Workflow, catalog
@@ -119,6 +119,11 @@ class Sink:
         if isinstance(runner, MasterRunner):
             self.role = "master"
             env.events.worker_report.add_listener(self.on_worker_report)
+            # every worker that ever connected is expected to send its final count: one killed before its
+            # first report, then dropped from Locust's list, still counts as lost
+            env.events.worker_connect.add_listener(
+                lambda client_id, **_: self.workers_seen.add(worker_key(client_id))
+            )
             runner.register_message("loadkit_done", self.on_worker_done)
             self._wrap_master_quit(runner)
         elif isinstance(runner, WorkerRunner):
@@ -177,12 +182,7 @@ class Sink:
                 g.kill(block=False) if isinstance(g, gevent.Greenlet) else g.stop()
         self._close()
         if self.role != "worker" and self.path is not None:
-            every_record_in = time.monotonic()
             self.finalize()
-            if self.options.csv_prefix:
-                # Locust rewrites its CSV once a second: let it write once more after the last record (the
-                # summary and plots above took part of that second already)
-                gevent.sleep(max(0.0, CSV_STATS_INTERVAL_SEC + 0.2 - (time.monotonic() - every_record_in)))
 
     def _close(self) -> None:
         if self.file is not None:
@@ -420,3 +420,28 @@ def _git(*args: str) -> str:
 
 
 SINK = Sink()
+
+
+def _final_csv_write(close_files: Any) -> Any:
+    """Locust rewrites its CSV files once a second and flushes them when it exits, so on a busy machine
+    the last rewrite can miss the last records. Rewritten once more when the files are closed (after
+    every record is in), the CSV always agrees with requests.jsonl and the summary."""
+
+    def close(writer: StatsCSVFileWriter) -> None:
+        handle = writer.requests_csv_filehandle
+        if not handle.closed:
+            handle.seek(0)
+            handle.truncate()
+            writer.requests_csv_writer.writerow(writer.requests_csv_columns)
+            writer._requests_data_rows(writer.requests_csv_writer)
+            failures = writer.failures_csv_filehandle
+            failures.seek(0)
+            failures.truncate()
+            writer.failures_csv_writer.writerow(writer.failures_columns)
+            writer._failures_data_rows(writer.failures_csv_writer)
+        close_files(writer)
+
+    return close
+
+
+StatsCSVFileWriter.close_files = _final_csv_write(StatsCSVFileWriter.close_files)  # type: ignore[method-assign]

@@ -4,10 +4,15 @@ Time drives the state: a batch ends ``processing_s`` after creation; each reques
 even share of that time. Cancelling marks the batch ``canceling``; it ends shortly after, requests not
 yet done come out ``canceled``. Results are answered by the same pipeline as ``/v1/messages``
 (errored entries for params the API would reject), computed once when first needed.
+
+Bounded like the API's: a batch is kept for :data:`RETENTION_S` (29 days) after its creation, then it is
+gone (404); beyond ``kept`` batches (``--batches-kept``) the least recently used ended batch is forgotten
+first (an in-progress one only when none has ended).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -18,6 +23,8 @@ from typing import Any
 import orjson
 
 CANCEL_DELAY_S = 0.5
+RETENTION_S = 29 * 86400  # the API keeps a batch and its results for 29 days after creation
+MAX_BATCHES = 10_000  # batches kept at once (the default of --batches-kept)
 
 BatchAnswer = Callable[[dict[str, Any]], dict[str, Any]]  # params -> result object (succeeded / errored)
 
@@ -63,12 +70,18 @@ MAX_DELETED = 100_000  # deleted ids remembered at once
 
 class BatchStore:
     def __init__(
-        self, answer: BatchAnswer, processing_s: float, clock: Callable[[], float] = time.time
+        self,
+        answer: BatchAnswer,
+        processing_s: float,
+        clock: Callable[[], float] = time.time,
+        kept: int = MAX_BATCHES,
     ) -> None:
         self._answer = answer
         self._processing_s = processing_s
         self._clock = clock
-        self._batches: dict[str, Batch] = {}
+        self.kept = kept
+        self._batches: OrderedDict[str, Batch] = OrderedDict()  # least recently used first
+        self._lock = threading.Lock()  # a large batch is created in a worker thread
         # Ids deleted here (placeholders too): 404 afterwards even in permissive mode. Bounded: the oldest
         # are forgotten first.
         self._deleted: OrderedDict[str, None] = OrderedDict()
@@ -77,14 +90,37 @@ class BatchStore:
         self, batch_id: str, requests: list[tuple[str, dict[str, Any]]], pre_errors: dict[int, dict[str, Any]]
     ) -> Batch:
         batch = Batch(batch_id, self._clock(), requests, pre_errors, self._processing_s)
-        self._batches[batch_id] = batch
+        with self._lock:
+            self._batches[batch_id] = batch
+            self._evict()
         return batch
 
+    def _evict(self) -> None:
+        """Down to ``kept`` batches: the least recently used ended one first, else the least recently used."""
+        now = self._clock()
+        while len(self._batches) > max(0, self.kept):
+            victim = next((b for b in self._batches.values() if b.status(now) == "ended"), None)
+            self._batches.pop(victim.id if victim is not None else next(iter(self._batches)))
+
+    def _expired(self, batch: Batch) -> bool:
+        return self._clock() - batch.created >= RETENTION_S
+
     def get(self, batch_id: str) -> Batch | None:
-        return self._batches.get(batch_id)
+        with self._lock:
+            batch = self._batches.get(batch_id)
+            if batch is None:
+                return None
+            if self._expired(batch):
+                del self._batches[batch_id]
+                return None
+            self._batches.move_to_end(batch_id)
+            return batch
 
     def newest_first(self) -> list[Batch]:
-        return sorted(self._batches.values(), key=lambda b: b.created, reverse=True)
+        with self._lock:
+            for batch in [b for b in self._batches.values() if self._expired(b)]:
+                del self._batches[batch.id]
+            return sorted(self._batches.values(), key=lambda b: b.created, reverse=True)
 
     def cancel(self, batch: Batch) -> None:
         if batch.status(self._clock()) == "in_progress":
@@ -92,7 +128,8 @@ class BatchStore:
 
     def delete(self, batch: Batch) -> None:
         """Forget ``batch``; its id answers 404 from now on (a deleted placeholder too, as the API would)."""
-        self._batches.pop(batch.id, None)
+        with self._lock:
+            self._batches.pop(batch.id, None)
         self._deleted[batch.id] = None
         while len(self._deleted) > MAX_DELETED:
             self._deleted.popitem(last=False)
@@ -109,7 +146,8 @@ class BatchStore:
         )
 
     def clear(self) -> None:
-        self._batches.clear()
+        with self._lock:
+            self._batches.clear()
         self._deleted.clear()
 
     def is_ended(self, batch: Batch) -> bool:

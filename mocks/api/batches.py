@@ -25,7 +25,9 @@ class BatchRoutes:
     ) -> None:
         self.pipeline = pipeline
         self.on_result = on_result  # (model id, usage) of each succeeded result, for stats and cost
-        self.store = BatchStore(self._answer, pipeline.config.batch_processing_s)
+        self.store = BatchStore(
+            self._answer, pipeline.config.batch_processing_s, kept=pipeline.config.batches_kept
+        )
 
     def create(self, request: Request, params: dict[str, str]) -> Reply:
         p = self.pipeline

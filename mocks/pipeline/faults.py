@@ -75,6 +75,9 @@ RANGES: dict[str, tuple[float, float]] = {
     "every_s": (0.001, 86_400),
     "for_s": (0.001, 86_400),
 }
+# The shortest interval between two dribbled pieces: each piece is one write, so this bounds the writes of
+# a dribbled answer to 1,000 a second (about 1% of a core) however small the chunk.
+MIN_SLOW_MS = 1.0
 HEADER_CONTEXT = HEADER
 RULE_CONTEXT = "fault rule"
 
@@ -192,6 +195,13 @@ def parse_fault(text: str, *, rule: bool = False) -> Fault:
                 text,
                 "nothing to inject: give a status, error_after, drop_after, delay_ms or slow_ms",
             )
+    if 0 < fault.slow_ms < MIN_SLOW_MS:
+        raise _bad(
+            context,
+            text,
+            f"slow_ms={fault.slow_ms:g} is below {MIN_SLOW_MS:g} ms, the shortest interval between two pieces "
+            "(a larger chunk sends the body faster)",
+        )
     if (fault.every_s is None) != (fault.for_s is None):
         raise _bad(context, text, "every_s and for_s go together (for_s seconds of faults in every every_s)")
     return fault

@@ -6,6 +6,9 @@ are free) and output tokens. At admission a request takes one request, its estim
 A bucket that cannot pay gets the API's 429 with ``retry-after`` (whole seconds until it can).
 Every admitted answer carries the ``anthropic-ratelimit-*`` headers; ``*-reset`` is when the bucket is
 full again (RFC 3339). The API rounds token ``remaining`` to thousands; the mock reports exact values.
+
+The table of buckets is bounded: a key's buckets are forgotten once they are all full again (a fresh
+set would be the same), and beyond :data:`MAX_KEYS` keys the least recently used go first.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +28,7 @@ from mockclaude.files import load_yaml
 
 DEFAULT_PRESETS = DEFAULT_RATE_LIMITS
 CUSTOM_KEYS = ("rpm", "itpm", "otpm")
+MAX_KEYS = 10_000  # (API key, model class) pairs with buckets at once
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ class RateLimiter:
         self.table = table
         self.organization_id = organization_id
         self.clock = clock
-        self._buckets: dict[tuple[str, str], dict[str, Bucket]] = {}
+        self._buckets: OrderedDict[tuple[str, str], dict[str, Bucket]] = OrderedDict()  # least recent first
         self._lock = threading.Lock()
 
     def reset(self) -> None:
@@ -117,12 +122,27 @@ class RateLimiter:
     def _buckets_for(self, key: tuple[str, str], now: float) -> dict[str, Bucket]:
         buckets = self._buckets.get(key)
         if buckets is None:
+            self._forget_full(now)
             limits = self.table.for_class(key[1])
             buckets = {name: Bucket(getattr(limits, attr), now) for name, attr in FAMILIES}
             self._buckets[key] = buckets
+            while len(self._buckets) > MAX_KEYS:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(key)
         for bucket in buckets.values():
             bucket.refill(now)
         return buckets
+
+    def _forget_full(self, now: float) -> None:
+        """Drop the least recently used keys whose buckets are all full again (stops at the first that is not)."""
+        while self._buckets:
+            oldest = next(iter(self._buckets.values()))
+            for bucket in oldest.values():
+                bucket.refill(now)
+            if any(bucket.level < bucket.capacity for bucket in oldest.values()):
+                return
+            self._buckets.popitem(last=False)
 
     def admit(
         self, api_key: str, model_class: str, model: str, input_tokens: int, max_tokens: int

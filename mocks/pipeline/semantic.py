@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mockclaude.errors import ApiError, invalid
+from mockclaude.pipeline import output_schemas
 from mockclaude.protocol.catalog import ModelSpec
 from mockclaude.protocol.tokens import content_blocks, input_tokens
 
@@ -194,6 +195,11 @@ def context_window(body: dict[str, Any], model: ModelSpec) -> ApiError | None:
     return None
 
 
+def structured_output_schemas(body: dict[str, Any], model: ModelSpec) -> ApiError | None:
+    """Schemas structured outputs cannot follow (``output_config.format``, ``output_format``, strict tools)."""
+    return output_schemas.refusal(body)
+
+
 CREATE_RULES: tuple[Rule, ...] = (
     max_tokens_cap,
     non_empty_content,
@@ -203,6 +209,7 @@ CREATE_RULES: tuple[Rule, ...] = (
     sampling,
     prefill,
     context_window,
+    structured_output_schemas,
 )
 COUNT_RULES: tuple[Rule, ...] = (non_empty_content, tool_pairing, cache_breakpoints, context_window)
 

@@ -1,5 +1,5 @@
 """Wire adapters for cloud platforms onto the one pipeline: Google Vertex AI (:mod:`.vertex`), Microsoft
-Foundry (:mod:`.foundry`); Amazon Bedrock plugs in the same way.
+Foundry (:mod:`.foundry`), Amazon Bedrock (:mod:`.bedrock`: InvokeModel and Converse).
 
 A platform's route is a :class:`PlatformRoute`: the handler of the app's route table for a platform path.
 For a request on it the app calls, in order:
@@ -114,5 +114,10 @@ def platform_routes(
 ) -> list[tuple[str, str, Handler]]:
     """The routes of the platform adapters, for the app's route table."""
     from mockclaude.platforms import foundry, vertex
+    from mockclaude.platforms.bedrock.routes import Bedrock
 
-    return [*vertex.routes(config, catalog, messages), *foundry.routes(config, catalog, messages)]
+    return [
+        *vertex.routes(config, catalog, messages),
+        *foundry.routes(config, catalog, messages),
+        *Bedrock(messages.pipeline, messages.create).routes(),
+    ]

@@ -104,7 +104,8 @@ class PromptCache:
         return out
 
     def _evict(self, now: float) -> None:
-        for key in [k for k, expiry in self._entries.items() if expiry <= now]:
-            del self._entries[key]
+        # list(): one step, so a large body's worker thread and the event loop may both evict
+        for key in [k for k, expiry in list(self._entries.items()) if expiry <= now]:
+            self._entries.pop(key, None)
         while len(self._entries) > MAX_ENTRIES:
-            self._entries.pop(next(iter(self._entries)))
+            self._entries.pop(next(iter(self._entries)), None)

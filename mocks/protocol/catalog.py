@@ -85,6 +85,7 @@ class ModelSpec:
     sources: str = ""  # where the row's figures come from (see the file's header)
     vertex: str | None = None  # its name on Google Vertex AI (None: not offered there)
     foundry: str | None = None  # its name on Microsoft Foundry (None: not offered there)
+    bedrock: str | None = None  # the model's id on Amazon Bedrock, without a cross-region prefix
 
     def feature(self, name: str) -> bool:
         return bool(self.features.get(name, False))

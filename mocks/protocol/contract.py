@@ -4,6 +4,11 @@ Nothing in the spec is repeated in code. Each request schema gets two validators
 fastjsonschema function (the fast yes/no on every request) and, only when that says no, a jsonschema
 validator that finds the error and words it the way the API does (pydantic-style messages on dotted
 paths, union variants named by their ``type``, e.g. ``tools.0.custom.name: String should match …``).
+
+Work per request is bounded before either runs (:class:`BodyLimits`): the spec's top-level ``maxItems``
+(100,000 messages) are checked by length, and nesting deeper than :data:`MAX_DEPTH` is refused, so no
+walk recurses past Python's limit. On a large body the wording walk looks only at the item the fast
+validator failed on, not at the 99,999 valid ones before it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ import hashlib
 import logging
 import marshal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +29,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from mockclaude.errors import ApiError, invalid
 from mockclaude.files import default_cache_dir, load_yaml, write_atomically
 
 SPEC_URI = "urn:mockclaude:openapi"
@@ -40,6 +47,58 @@ _TYPE_NAMES = {
     "array": "a valid list",
     "null": "None",
 }
+
+
+MAX_DEPTH = 64  # arrays and objects nested in a request body (a tool's input_schema included)
+NARROW_ABOVE = 10_000  # values in a body above which the wording walk looks at the failing item only
+
+
+def nesting(value: Any, limit: int) -> int | None:
+    """How many arrays, objects and values ``value`` holds, or None as soon as it nests deeper than
+    ``limit`` (a loop over a stack: no recursion, whatever the depth)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    nodes = 0
+    while stack:
+        item, depth = stack.pop()
+        nodes += 1
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth >= limit:
+                    return None
+                stack.append((child, depth + 1))
+            else:
+                nodes += 1
+    return nodes
+
+
+def _count_message(bound: str, value: int, actual: int) -> str:
+    return f"List should have {bound} {value} item{'s' if value != 1 else ''} after validation, not {actual}"
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    """Cheap limits checked before any schema walk: the length of top-level arrays with a ``maxItems``
+    in the spec, and the nesting depth. Plain data, so a worker process can check a body too."""
+
+    max_items: tuple[tuple[str, int], ...] = ()
+    max_depth: int = MAX_DEPTH
+
+    def check(self, body: Any) -> int:
+        """The number of values in ``body``; raises the 400 of the first limit it breaks."""
+        if isinstance(body, dict):
+            for name, cap in self.max_items:
+                items = body.get(name)
+                if isinstance(items, list) and len(items) > cap:
+                    raise invalid(f"{name}: {_count_message('at most', cap, len(items))}")
+        nodes = nesting(body, self.max_depth)
+        if nodes is None:  # the API's text for this is not known: the mock's own, marked
+            raise ApiError(
+                400,
+                f"the request body nests arrays and objects more than {self.max_depth} deep",
+                invented=True,
+            )
+        return nodes
 
 
 def _tag(schema: dict[str, Any], key: str) -> Any:
@@ -66,8 +125,10 @@ class RequestValidator:
         name: str,
         digest: str = "",
         cache_dir: Path | None = None,
+        limits: BodyLimits = BodyLimits(),
     ) -> None:
         self.name = name
+        self.limits = limits
         ref = {"$ref": f"{SPEC_URI}#/components/schemas/{name}"}
         self._slow = jsonschema.Draft202012Validator(ref, registry=registry)
         self._resolver = registry.resolver(SPEC_URI)
@@ -79,21 +140,46 @@ class RequestValidator:
             self._fast = None
 
     def error(self, instance: Any) -> str | None:
+        """None when ``instance`` is valid, else the API's message for its first error. A body over a
+        :class:`BodyLimits` limit raises that 400 (:class:`ApiError`) before any schema walk."""
+        nodes = self.limits.check(instance)
+        failed: fastjsonschema.JsonSchemaValueException | None = None
         if self._fast is not None:
             try:
                 self._fast(instance)
                 return None
-            except fastjsonschema.JsonSchemaValueException:
-                pass
+            except fastjsonschema.JsonSchemaValueException as exc:
+                failed = exc
+        if failed is not None and nodes > NARROW_ABOVE:
+            return self._error_near(instance, failed)
         first = next(iter(self._slow.iter_errors(instance)), None)
         return None if first is None else self._describe(first, ())
 
+    def _error_near(self, instance: Any, failed: fastjsonschema.JsonSchemaValueException) -> str:
+        """The error of a large body, worded from the item the fast validator failed on: every list on
+        its path is cut down to that one item for the wording walk, whose positions are then put back."""
+        steps = [int(p) if p.isdigit() else p for p in failed.path[1:]]
+        if failed.rule in ("maxItems", "minItems") and isinstance(failed.value, list):
+            bound = "at most" if failed.rule == "maxItems" else "at least"
+            where = ".".join(map(str, steps))
+            message = _count_message(bound, int(failed.rule_definition), len(failed.value))
+            override = _OVERRIDES.get((where, failed.rule))
+            return override or (f"{where}: {message}" if where else message)
+        subject, spots = _narrowed(instance, steps)
+        first = next(iter(self._slow.iter_errors(subject)), None)
+        if first is None:  # the two validators disagree: say what the fast one found
+            return str(failed.message).removeprefix("data.").removeprefix("data ")
+        return self._describe(first, (), spots)
+
     # -- wording ---------------------------------------------------------------------------------------
-    def _describe(self, error: ValidationError, tags: tuple[tuple[int, str], ...]) -> str:
-        """``path: message`` for one error; ``tags`` are union variant names to insert into the path."""
-        path = [str(p) for p in error.absolute_path]
+    def _describe(
+        self, error: ValidationError, tags: tuple[tuple[int, str], ...], spots: Sequence[Any] = ()
+    ) -> str:
+        """``path: message`` for one error; ``tags`` are union variant names to insert into the path;
+        ``spots`` the path a large body was narrowed along (its list positions put back)."""
+        path = _positions(list(error.absolute_path), spots)
         if error.validator in ("oneOf", "anyOf") and error.context:
-            return self._describe_union(error, path, tags)
+            return self._describe_union(error, path, tags, spots)
         if error.validator == "required":
             path.append(str(error.message).split("'")[1] if "'" in str(error.message) else "?")
         elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -110,7 +196,11 @@ class RequestValidator:
         return f"{key}: {message}" if key else message
 
     def _describe_union(
-        self, error: ValidationError, path: list[str], tags: tuple[tuple[int, str], ...]
+        self,
+        error: ValidationError,
+        path: list[str],
+        tags: tuple[tuple[int, str], ...],
+        spots: Sequence[Any] = (),
     ) -> str:
         """Descend into the variant the instance meant: by its ``type`` tag, else the one it got furthest in."""
         instance = error.instance
@@ -139,9 +229,9 @@ class RequestValidator:
             if subs:
                 # The API names the variant of a ``type``-tagged union in the path (tools.0.custom.name).
                 label = ((len(path), str(tag_values[index] or "custom")),) if key == "type" else ()
-                return self._describe(subs[0], (*tags, *label))
+                return self._describe(subs[0], (*tags, *label), spots)
         best = max(by_variant.values(), key=lambda errs: (len(errs[0].absolute_path), -len(errs)))
-        return self._describe(best[0], tags)
+        return self._describe(best[0], tags, spots)
 
     def _resolve(self, schema: Any) -> dict[str, Any]:
         while isinstance(schema, dict) and "$ref" in schema:
@@ -185,12 +275,43 @@ class RequestValidator:
         if v == "pattern":
             return f"String should match pattern '{value}'"
         if v == "minItems":
-            return f"List should have at least {value} item{'s' if value != 1 else ''} after validation, not {len(error.instance)}"
+            return _count_message("at least", value, len(error.instance))
         if v == "maxItems":
-            return f"List should have at most {value} item{'s' if value != 1 else ''} after validation, not {len(error.instance)}"
+            return _count_message("at most", value, len(error.instance))
         if v == "format":
             return f"Input should be a valid {value}"
         return str(error.message)
+
+
+def _narrowed(instance: Any, steps: list[Any]) -> tuple[Any, list[Any]]:
+    """A copy of ``instance`` in which each list along ``steps`` holds only the item ``steps`` names
+    (shallow: only the containers on the path are copied), and ``steps`` as they read in the copy."""
+    if not steps:
+        return instance, []
+    head, rest = steps[0], steps[1:]
+    if isinstance(instance, list) and isinstance(head, int) and 0 <= head < len(instance):
+        inner, spots = _narrowed(instance[head], rest)
+        return [inner], [head, *spots]
+    if isinstance(instance, dict) and head in instance:
+        inner, spots = _narrowed(instance[head], rest)
+        return {**instance, head: inner}, [head, *spots]
+    return instance, []
+
+
+def _positions(path: list[Any], spots: Sequence[Any]) -> list[str]:
+    """An error's path in the original body: where it runs along ``spots``, position 0 of a narrowed
+    list is the item's real index."""
+    out = [str(p) for p in path]
+    for n, spot in enumerate(spots):
+        if n >= len(path):
+            break
+        if isinstance(spot, int):
+            if path[n] != 0:
+                break
+            out[n] = str(spot)
+        elif path[n] != spot:
+            break
+    return out
 
 
 def _compiled_validator(
@@ -209,7 +330,8 @@ def _compiled_validator(
             code = None
     if code is None:
         source = fastjsonschema.compile_to_code(
-            {"components": document["components"], "$ref": f"#/components/schemas/{name}"}, formats=_FORMATS
+            {"components": document["components"], "$ref": f"#/components/schemas/{name}"},
+            formats=_FORMATS,
         )
         code = compile(source, f"<validator {name}>", "exec")
         if cached is not None:
@@ -245,10 +367,21 @@ class Contract:
         resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
         self.registry: Registry = Registry().with_resource(SPEC_URI, resource)
         cache = default_cache_dir() if cache_dir is None else cache_dir
+        self.limits = BodyLimits(self._max_items())
         self.validators = {
-            name: RequestValidator(self.document, self.registry, name, self.digest, cache)
+            name: RequestValidator(self.document, self.registry, name, self.digest, cache, self.limits)
             for name in self.REQUEST_SCHEMAS
         }
+
+    def _max_items(self) -> tuple[tuple[str, int], ...]:
+        """The ``maxItems`` of the request schemas' top-level arrays (``messages``, ``requests``)."""
+        caps: dict[str, int] = {}
+        schemas = self.document["components"]["schemas"]
+        for name in self.REQUEST_SCHEMAS:
+            for prop, schema in (schemas[name].get("properties") or {}).items():
+                if isinstance(schema, dict) and isinstance(schema.get("maxItems"), int):
+                    caps[prop] = min(schema["maxItems"], caps.get(prop, schema["maxItems"]))
+        return tuple(sorted(caps.items()))
 
     def schema_validator(self, name: str) -> jsonschema.Draft202012Validator:
         """A plain jsonschema validator for any component schema (tests use it on responses)."""

@@ -75,9 +75,48 @@ def block_tokens(block: Any) -> int:
         inner = text_tokens(content) if isinstance(content, str) else sum(map(block_tokens, content or []))
         return 4 + inner
     if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
-        return 4 + text_tokens(str(block.get("name", ""))) + text_tokens(json.dumps(block.get("input", {})))
+        return 4 + text_tokens(str(block.get("name", ""))) + text_tokens(json_text(block.get("input", {})))
     clean = {k: v for k, v in block.items() if k != "cache_control"}
-    return text_tokens(json.dumps(clean, sort_keys=True))
+    return text_tokens(json_text(clean))
+
+
+def json_text(value: Any) -> str:
+    """``json.dumps(value, sort_keys=True)``; past the depth the C encoder can recurse to, the same text
+    written by a loop over a stack (a body nested 1,000 deep counts, it does not crash)."""
+    try:
+        return json.dumps(value, sort_keys=True)
+    except RecursionError:
+        pass
+    out: list[str] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Raw):
+            out.append(item.text)
+        elif isinstance(item, dict):
+            keys = sorted(item)
+            parts: list[Any] = [_Raw("{")]
+            for n, key in enumerate(keys):
+                parts += [_Raw((", " if n else "") + json.dumps(str(key)) + ": "), item[key]]
+            stack.extend(reversed([*parts, _Raw("}")]))
+        elif isinstance(item, list):
+            parts = [_Raw("[")]
+            for n, element in enumerate(item):
+                parts += [_Raw(", ")] if n else []
+                parts.append(element)
+            stack.extend(reversed([*parts, _Raw("]")]))
+        else:
+            out.append(json.dumps(item))
+    return "".join(out)
+
+
+class _Raw:
+    """Text :func:`json_text` writes as it stands (punctuation and keys between the values)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
 def _media_tokens(source: dict[str, Any], per_bytes: int, floor: int, flat: int) -> int:
@@ -93,7 +132,7 @@ def tool_tokens(tool: dict[str, Any]) -> int:
         TOOL_OVERHEAD
         + text_tokens(str(tool.get("name", "")))
         + text_tokens(str(tool.get("description", "")))
-        + text_tokens(json.dumps(clean, sort_keys=True))
+        + text_tokens(json_text(clean))
     )
 
 

@@ -33,8 +33,17 @@ from mockclaude.server.journal import Journal, Outcome, kept, redact_headers
 from mockclaude.server.stats import Stats
 from mockclaude.sources.reloading import ContentWatcher
 from mockclaude.sources.upstream import KeyPolicy
-from mockclaude.wire.reply import JsonReply, Reply
-from mockclaude.wire.request import Receive, Request, Scope, Send, headers_of, parse_query, read_body
+from mockclaude.wire.reply import Drain, JsonReply, Reply
+from mockclaude.wire.request import (
+    LargeBodies,
+    Receive,
+    Request,
+    Scope,
+    Send,
+    headers_of,
+    parse_query,
+    read_body,
+)
 
 log = logging.getLogger("mockclaude")
 
@@ -61,6 +70,8 @@ class MockApp:
         self.models = ModelRoutes(catalog, permissive=config.validation is ValidationMode.PERMISSIVE)
         self.recorded = RecordedRoutes(self.pipeline)  # batches and models recorded and replayed
         self.admin = AdminRoutes(self)
+        self.large_bodies = LargeBodies(contract.limits)
+        self.drain = Drain()  # started by stop(): answers in flight end with the overloaded error
         self.versions = _header_enum(contract.document, "anthropic-version")
         batch_path = r"/v1/messages/batches/(?P<batch_id>[^/]+)"
         self._routes: list[tuple[str, re.Pattern[str], Handler, int]] = []
@@ -125,8 +136,9 @@ class MockApp:
                 error = fault.error() if fault is not None else None
                 if error is not None:
                     raise self._with_rate_headers(error, route)
-            reply = handler(route, params)
+            reply = await self.large_bodies.run(route, handler, route, params)
         except ApiError as error:
+            error.message = _capped(error.message)  # it may echo a request's value (a fault header...)
             reply = JsonReply(
                 status=error.status, payload=error.envelope(request.request_id), headers=error.headers
             )
@@ -137,14 +149,29 @@ class MockApp:
         if platform is not None:  # -- platform adapters: the answer in the platform's form
             reply = platform.leave(reply, route)
         if admin:
-            await self._render(reply, request, send, None)
+            await self._render(reply, request, send, None, self.drain)
             return
         fault = _applied(fault, reply)
         outcome = self._observe(request, reply, fault)
+        drain = self.drain  # the server's stop in force while this answer is sent
         try:
-            outcome.cut = await self._render(reply, request, send, fault)
+            outcome.cut = await self._render(reply, request, send, fault, drain)
+        except asyncio.CancelledError:
+            if not drain.started:
+                raise
+            outcome.cut = "shutdown"  # the shutdown grace ran out: ended quietly, no traceback
         finally:
             self._finish(request, reply, outcome)
+
+    def stop(self) -> None:
+        """The server is stopping: streams in flight end now with the overloaded error event."""
+        if not self.drain.started:
+            log.info("stopping: answers in flight end with the overloaded error")
+        self.drain.start()
+
+    def resume(self) -> None:
+        """The server has stopped; the app may be served again (or in-process): answers are paced again."""
+        self.drain = Drain()
 
     # -- bookkeeping: stats, journal, rate-limit settlement ----------------------------------------------
     def _observe(self, request: Request, reply: Reply, fault: Fault | None) -> Outcome:
@@ -223,10 +250,12 @@ class MockApp:
         self.pipeline.rules.reset_states()
 
     # -- rendering ---------------------------------------------------------------------------------------
-    async def _render(self, reply: Reply, request: Request, send: Send, fault: Fault | None) -> str | None:
+    async def _render(
+        self, reply: Reply, request: Request, send: Send, fault: Fault | None, drain: Drain
+    ) -> str | None:
         """Send the answer; returns how a fault cut it ("error_event", "drop") or None."""
         shaping = fault.shaping() if fault is not None and fault.status is None else None
-        return await reply.render(send, request, self.config.organization_id, shaping)
+        return await reply.render(send, request, self.config.organization_id, shaping, drain)
 
     def _route(self, request: Request) -> tuple[Handler, dict[str, str], int]:
         allowed: list[str] = []
@@ -293,6 +322,9 @@ def _header_enum(document: dict[str, Any], name: str) -> tuple[str, ...]:
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
+    """Start-up and shutdown have nothing to do: a server stops the app's answers in flight by calling
+    :meth:`MockApp.stop` when its shutdown starts (``lifespan.shutdown`` comes after the connections are
+    closed, and test clients send it after every request)."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
@@ -300,6 +332,16 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+MAX_ECHO = 1024
+
+
+def _capped(message: str) -> str:
+    """An error message of at most ``MAX_ECHO`` characters (what a request sent is echoed capped)."""
+    if len(message) <= MAX_ECHO:
+        return message
+    return f"{message[:MAX_ECHO]}… ({len(message) - MAX_ECHO} more characters not shown)"
 
 
 def create_app(config: MockConfig | None = None, *, key_policy: KeyPolicy | None = None) -> MockApp:

@@ -3,7 +3,8 @@
 An entry is stored when the answer starts (so a client that has its answer finds it) and completed
 when the answer has been sent (duration, a fault that cut the stream). Storing keeps references
 only; times, bodies and costs are turned into JSON when the journal is read, so the hot path pays
-almost nothing. Headers that carry credentials are replaced by ``<redacted>`` before storing.
+almost nothing. Headers that carry credentials (by name or by the shape of their value, see
+:func:`mockclaude.store.redaction.looks_secret`) are replaced by ``<redacted>`` before storing.
 """
 
 from __future__ import annotations
@@ -17,15 +18,8 @@ from typing import Any
 import orjson
 
 from mockclaude.protocol.sse import accumulate, parse_sse
+from mockclaude.store.redaction import REDACTED, looks_secret
 
-SECRET_HEADERS = (
-    "x-api-key",
-    "authorization",
-    "cookie",
-    "proxy-authorization",
-    "x-mockclaude-admin-token",
-    "api-key",  # Microsoft Foundry
-)
 MAX_KEPT_BODY = 64 * 1024
 
 
@@ -57,10 +51,10 @@ class Outcome:
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
     """``headers`` itself when it holds no credential, else a copy with each one ``<redacted>``."""
-    secret = [name for name in SECRET_HEADERS if name in headers]
+    secret = [name for name, value in headers.items() if looks_secret(name, value)]
     if not secret:
         return headers
-    return {**headers, **dict.fromkeys(secret, "<redacted>")}
+    return {**headers, **dict.fromkeys(secret, REDACTED)}
 
 
 def kept(raw: bytes) -> bytes | str:

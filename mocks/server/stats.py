@@ -5,6 +5,10 @@ injected faults by kind, prompt-cache hits; as JSON (``/_mock/stats``) and Prome
 Counting is a few dictionary increments per request (everything runs on the server's one event
 loop). Dollars are worked out when read: cost is linear in tokens, so usage summed per model ×
 that model's dated list price (``catalog.Price.cost``) equals the sum of the requests' costs.
+
+Every table is bounded: answers with a 404 count under one path label, ``(not found)``, whatever path
+was asked; each table keeps at most :data:`MAX_LABELS` labels (paths, models, error types), later ones
+count under ``(other)``; a label is cut to :data:`LABEL_CHARS` characters.
 """
 
 from __future__ import annotations
@@ -24,9 +28,21 @@ TOKEN_NAMES = {
     "cache_read_input_tokens": "cache_read",
 }
 CostOf = Callable[[str | None, dict[str, Any] | None, bool], float]  # (model, usage, batch) -> dollars
+MAX_LABELS = 200  # distinct labels (paths, models, error types) per table
+LABEL_CHARS = 200
+OTHER = "(other)"
+NOT_FOUND = "(not found)"
+
+
+def _label(table: dict[Any, Any], key: Any) -> Any:
+    """``key`` as ``table`` counts it: itself (cut to LABEL_CHARS) while the table has room, else OTHER."""
+    if isinstance(key, str):
+        key = key[:LABEL_CHARS]
+    return key if key in table or len(table) < MAX_LABELS else OTHER
 
 
 def _add(counts: dict[Any, int], key: Any) -> None:
+    key = _label(counts, key)
     counts[key] = counts.get(key, 0) + 1
 
 
@@ -53,10 +69,10 @@ class Stats:
         model = outcome.model or "-"
         _add(self.requests, model)
         _add(self.statuses, outcome.status)
-        _add(self.paths, outcome.path)
+        _add(self.paths, NOT_FOUND if outcome.status == 404 else outcome.path)
         self.inflight += 1
         if outcome.usage:
-            _sum_usage(self.usage.setdefault(model, {}), outcome.usage)
+            _sum_usage(self.usage.setdefault(_label(self.usage, model), {}), outcome.usage)
         if outcome.error_type:
             _add(self.errors, outcome.error_type)
         if outcome.fault:
@@ -71,7 +87,7 @@ class Stats:
     def observe_batch_result(self, model: str, usage: dict[str, Any]) -> None:
         """A message batch produced a succeeded result (counted once, when its results are made)."""
         self.batch_results += 1
-        _sum_usage(self.batch_usage.setdefault(model, {}), usage)
+        _sum_usage(self.batch_usage.setdefault(_label(self.batch_usage, model), {}), usage)
 
     def _costs(self, usage: dict[str, dict[str, int]], batch: bool = False) -> dict[str, float]:
         costs = {}

@@ -28,7 +28,6 @@ A bad file is refused with its path and the field at fault.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from mockclaude.files import YAMLError, load_yaml
 from mockclaude.protocol.catalog import LatencyProfile
 from mockclaude.protocol.ids import seeded_id
 from mockclaude.protocol.tokens import content_blocks, text_tokens
+from mockclaude.sources.patterns import PatternError, compile_pattern
 from mockclaude.sources.synthesis import writer
 from mockclaude.sources.synthesis.message import sign, tool_results, tool_use_tokens
 from mockclaude.store.matchers import MatchResult, match_key
@@ -177,7 +177,7 @@ def _text_matches(kind: str, value: str, text: str) -> bool:
         return text == value
     if kind == "contains":
         return value.lower() in text.lower()
-    return re.search(value, text) is not None
+    return compile_pattern(value).search(text) is not None
 
 
 def _fail(reason: str) -> MatchResult:
@@ -360,11 +360,7 @@ def _parse_rule(path: Path, index: int, raw: Any) -> Rule:
                 raise RuleError(
                     f"{where}.when.last_user: expected one of {{equals|contains|matches: text}}, got {value!r}"
                 )
-            if "matches" in value:
-                try:
-                    re.compile(value["matches"])
-                except re.error as exc:
-                    raise RuleError(f"{where}.when.last_user.matches: bad regex ({exc})") from None
+            _check_pattern(f"{where}.when.last_user", value)
         if key in ("json", "headers") and not isinstance(value, dict):
             raise RuleError(f"{where}.when.{key}: expected a mapping of path to value")
         if key == "tools" and not isinstance(value, list):
@@ -403,10 +399,15 @@ def _check_tool_result(where: str, value: Any) -> None:
         raise RuleError(f"{where}.n: expected a count from 1 (the Nth tool result), got {value['n']!r}")
     if "is_error" in value and not isinstance(value["is_error"], bool):
         raise RuleError(f"{where}.is_error: expected true or false")
+    _check_pattern(where, value)
+
+
+def _check_pattern(where: str, value: dict[str, Any]) -> None:
+    """A ``matches`` regex must compile in RE2 (linear time), else the rule is refused naming it."""
     if "matches" in value:
         try:
-            re.compile(str(value["matches"]))
-        except re.error as exc:
+            compile_pattern(str(value["matches"]))
+        except PatternError as exc:
             raise RuleError(f"{where}.matches: bad regex ({exc})") from None
 
 

@@ -103,6 +103,16 @@ class Endpoint:
 
         return anthropic.AnthropicFoundry(**self._sdk_options(options, False, "/anthropic/"))
 
+    def bedrock_client(self, **options: Any) -> Any:
+        """An ``anthropic.AnthropicBedrock`` client of this mock's Bedrock routes, strict: SigV4 with dummy
+        AWS credentials (``api_key=...`` for a Bedrock API key instead); ``options`` go to its constructor."""
+        import anthropic
+
+        settings = {"aws_region": "us-east-1", **self._sdk_options(options, False)}
+        if "api_key" not in options:  # the access key id stands for the caller, as a key does first-party
+            settings["aws_access_key"], settings["aws_secret_key"] = settings.pop("api_key"), "mockclaude"
+        return anthropic.AnthropicBedrock(**settings)
+
     def add_rules(self, rules: Any) -> Path:
         """Add rules (a list of rule mappings, ``{"rules": [...]}`` or YAML text) ahead of the others, in
         force from the next request. Returns the file written. Rules the mock refuses raise
@@ -292,15 +302,13 @@ class LiveServer(Endpoint):
     """The app of a :class:`MockClaude` served by uvicorn on its loop, on a free port of 127.0.0.1."""
 
     def __init__(self, mock: MockClaude) -> None:
-        import uvicorn
+        from mockclaude.server.connection import MockServer, server_config
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            mock.app, lifespan="off", log_config=None, log_level="warning", timeout_graceful_shutdown=2
-        )
-        self._server = uvicorn.Server(config)
+        settings = server_config(mock.app, mock.config, lifespan="off", log_config=None, log_level="warning")
+        self._server = MockServer(settings, mock.app)
         self._done = mock.loop.submit(self._server.serve(sockets=[sock]))
         deadline = time.monotonic() + 10
         while not self._server.started:

@@ -9,6 +9,11 @@ Fixtures
     ``mockclaude_async_client``  the same for ``anthropic.AsyncAnthropic``
     ``mockclaude_vertex_client`` an ``anthropic.AnthropicVertex`` client wired to it in-process (strict)
     ``mockclaude_foundry_client`` an ``anthropic.AnthropicFoundry`` client wired to it in-process (strict)
+
+
+@pytest.fixture()
+    ``mockclaude_bedrock_client`` an ``anthropic.AnthropicBedrock`` client (SigV4, dummy AWS credentials) of
+                                 the mock's Bedrock routes, in-process (``mockclaude.bedrock_client()``)
     ``mockclaude_server``        the same mock on a free port of 127.0.0.1 (``.base_url``), with
                                  ``ANTHROPIC_BASE_URL`` and ``ANTHROPIC_API_KEY`` set for code that reads them
     ``mockclaude_journal``       the requests the code under test made (``.messages()``, ``.entries()``)
@@ -396,6 +401,13 @@ def mockclaude_foundry_client(mockclaude: MockClaude) -> Any:
     """An ``anthropic.AnthropicFoundry`` client answered in-process by the mock (on a port:
     ``mockclaude_server.foundry_client()``)."""
     return mockclaude.foundry_client()
+
+
+@pytest.fixture()
+def mockclaude_bedrock_client(mockclaude: MockClaude) -> Any:
+    """An ``anthropic.AnthropicBedrock`` client (SigV4, dummy AWS credentials) answered in-process by the
+    mock's Bedrock routes (strict response validation)."""
+    return mockclaude.bedrock_client()
 
 
 @pytest.fixture()

@@ -4,7 +4,9 @@ A route hands back one of :class:`JsonReply` (a payload, rendered as JSON), :cla
 (bytes already encoded: JSON, SSE or JSONL), :class:`StreamReply` (SSE events paced on deadlines) or
 :class:`RelayReply` (an upstream's answer relayed as it arrives, in record mode). Every reply the mock
 writes itself carries ``request-id`` and ``anthropic-organization-id``; a :class:`Shaping` (what a
-fault does to a successful answer) delays, dribbles or cuts it.
+fault does to a successful answer) delays, dribbles or cuts it. When the server stops (:class:`Drain`),
+a stream in flight ends at once with the API's overloaded error event, and an answer still waiting for
+its time is a 529 ``overloaded_error``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from mockclaude.errors import ApiError
 from mockclaude.protocol.sse import Event, accumulate, encode_event
 from mockclaude.wire.request import Request, Send
 
@@ -26,13 +29,47 @@ STREAM_TYPE_PREFIX = "text/event-stream"
 
 Headers = tuple[tuple[str, str], ...]
 Relay = Callable[[Send], Awaitable[None]]  # sends a whole answer that comes from elsewhere
+OVERLOADED = ApiError(529, "Overloaded")
+SHUTDOWN_EVENT = encode_event(
+    Event("error", {"type": "error", "error": {"type": OVERLOADED.type, "message": "Overloaded"}})
+)
 
 
-async def sleep_until(deadline: float) -> None:
-    """Sleep until the monotonic ``deadline`` (no-op if it has passed)."""
-    delay = deadline - time.monotonic()
-    if delay > 0:
-        await asyncio.sleep(delay)
+class Drain:
+    """Set when the server stops: every wait of an answer in flight (pacing, a delay, a dribble) ends
+    early, so streams can close with the overloaded error event within the shutdown grace."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self._waiters: set[asyncio.Future[bool]] = set()
+
+    def start(self) -> None:
+        self.started = True
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(True)
+
+    async def sleep_until(self, deadline: float) -> bool:
+        """Sleep until the monotonic ``deadline``; True at once if the drain has started (or starts)."""
+        if self.started:
+            return True
+        delay = deadline - time.monotonic()
+        if delay <= 0:
+            return False
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bool] = loop.create_future()
+        timer = loop.call_later(delay, _resolve, waiter)
+        self._waiters.add(waiter)
+        try:
+            return await waiter
+        finally:
+            timer.cancel()
+            self._waiters.discard(waiter)
+
+
+def _resolve(waiter: asyncio.Future[bool]) -> None:
+    if not waiter.done():
+        waiter.set_result(False)
 
 
 @dataclass(frozen=True)
@@ -82,8 +119,11 @@ class Reply:
         """What the journal keeps of the answer (bytes are decoded only when the journal is read)."""
         raise NotImplementedError
 
-    async def render(self, send: Send, request: Request, org_id: str, shaping: Shaping | None) -> str | None:
-        """Send the answer; returns how a shaping cut it ("error_event", "drop") or None."""
+    async def render(
+        self, send: Send, request: Request, org_id: str, shaping: Shaping | None, drain: Drain | None = None
+    ) -> str | None:
+        """Send the answer; returns how a shaping cut it ("error_event", "drop"), "shutdown" when the
+        server's ``drain`` ended it, or None."""
         raise NotImplementedError
 
     def wire_headers(self, shaping: Shaping | None) -> Headers:
@@ -104,17 +144,25 @@ class _Whole(Reply):
     def encoded(self) -> bytes:
         raise NotImplementedError
 
-    async def render(self, send: Send, request: Request, org_id: str, shaping: Shaping | None) -> str | None:
+    async def render(
+        self, send: Send, request: Request, org_id: str, shaping: Shaping | None, drain: Drain | None = None
+    ) -> str | None:
+        drain = drain or Drain()
         extra = self.wire_headers(shaping)
         if shaping is not None and self.is_stream:
             parts = [p + b"\n\n" for p in self.encoded().split(b"\n\n") if p]
-            return await _send_shaped_stream(send, request, org_id, extra, parts, [0.0] * len(parts), shaping)
+            return await _send_shaped_stream(
+                send, request, org_id, extra, parts, [0.0] * len(parts), shaping, drain
+            )
+        delay = self.delay + (shaping.delay_s if shaping is not None else 0.0)
+        if await drain.sleep_until(request.started + delay):
+            overloaded = JsonReply(status=529, payload=OVERLOADED.envelope(request.request_id))
+            await overloaded.render(send, request, org_id, None)
+            return "shutdown"
         body = self.encoded()
         headers = _raw_headers(self.content_type, request.request_id, org_id, extra)
         headers.append((b"content-length", str(len(body)).encode()))
         if shaping is None:
-            if self.delay:
-                await sleep_until(request.started + self.delay)
             await send({"type": "http.response.start", "status": self.status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return None
@@ -124,8 +172,9 @@ class _Whole(Reply):
             self.status,
             headers,
             [] if dropped else [body],
-            [self.delay + shaping.delay_s],
+            [delay],
             request.started,
+            drain,
             complete=not dropped,
             dribble=shaping.dribble,
         )
@@ -179,6 +228,7 @@ class StreamReply(Reply):
 
     events: list[Event]
     offsets: list[float]
+    stream_type = STREAM_TYPE  # a subclass may frame the events otherwise (Bedrock's event stream)
 
     @property
     def is_stream(self) -> bool:
@@ -188,16 +238,27 @@ class StreamReply(Reply):
         events = self.events
         return lambda: {"stream": True, "message": accumulate([e.data for e in events])}
 
-    async def render(self, send: Send, request: Request, org_id: str, shaping: Shaping | None) -> str | None:
-        parts = [encode_event(e) for e in self.events]
+    def parts(self) -> list[bytes]:
+        """The stream's writes, one per offset."""
+        return [encode_event(e) for e in self.events]
+
+    async def render(
+        self, send: Send, request: Request, org_id: str, shaping: Shaping | None, drain: Drain | None = None
+    ) -> str | None:
+        drain = drain or Drain()
+        parts = self.parts()
         extra = self.wire_headers(shaping)
         if shaping is not None:
             offsets = list(self.offsets or [0.0] * len(parts))
-            return await _send_shaped_stream(send, request, org_id, extra, parts, offsets, shaping)
-        headers = _raw_headers(STREAM_TYPE, request.request_id, org_id, extra)
+            return await _send_shaped_stream(
+                send, request, org_id, extra, parts, offsets, shaping, drain, self.stream_type
+            )
+        headers = _raw_headers(self.stream_type, request.request_id, org_id, extra)
         headers.append((b"cache-control", b"no-cache"))
-        await _send_parts(send, 200, headers, parts, self.offsets, request.started)
-        return None
+        stopped = await _send_parts(
+            send, 200, headers, parts, self.offsets, request.started, drain, stream=True
+        )
+        return "shutdown" if stopped else None
 
 
 @dataclass(kw_only=True, eq=False)
@@ -211,7 +272,9 @@ class RelayReply(Reply):
     def summary(self) -> object:
         return {"relayed_from": self.upstream}
 
-    async def render(self, send: Send, request: Request, org_id: str, shaping: Shaping | None) -> str | None:
+    async def render(
+        self, send: Send, request: Request, org_id: str, shaping: Shaping | None, drain: Drain | None = None
+    ) -> str | None:
         await self.relay(send)
         return None
 
@@ -236,9 +299,11 @@ async def _send_shaped_stream(
     parts: list[bytes],
     offsets: list[float],
     shaping: Shaping,
+    drain: Drain,
+    content_type: str = STREAM_TYPE,
 ) -> str | None:
     """A stream delayed, dribbled, cut by an error event or dropped; returns the cut or None."""
-    headers = _raw_headers(STREAM_TYPE, request.request_id, org_id, extra)
+    headers = _raw_headers(content_type, request.request_id, org_id, extra)
     headers.append((b"cache-control", b"no-cache"))
     cut = None
     keep = len(parts) - 1  # a cut always falls before message_stop
@@ -250,10 +315,19 @@ async def _send_shaped_stream(
         keep, cut = min(shaping.drop_after, keep), "drop"
         parts, offsets = parts[:keep], offsets[:keep] or [0.0]
     offsets = [o + shaping.delay_s for o in offsets]
-    await _send_parts(
-        send, 200, headers, parts, offsets, request.started, complete=cut != "drop", dribble=shaping.dribble
+    stopped = await _send_parts(
+        send,
+        200,
+        headers,
+        parts,
+        offsets,
+        request.started,
+        drain,
+        complete=cut != "drop",
+        dribble=shaping.dribble,
+        stream=True,
     )
-    return cut
+    return "shutdown" if stopped else cut
 
 
 async def _send_parts(
@@ -263,35 +337,47 @@ async def _send_parts(
     parts: list[bytes],
     offsets: list[float],
     started: float,
+    drain: Drain,
     *,
     complete: bool = True,
     dribble: tuple[float, int] | None = None,
-) -> None:
+    stream: bool = False,
+) -> bool:
     """Headers when the first part is due, then each part at its offset from ``started``.
 
     Parts due together go out in one write. ``dribble`` = (seconds, bytes): every write is cut into
     pieces of that many bytes, one per interval. ``complete=False`` ends without closing the body,
-    which the server turns into a dropped connection.
+    which the server turns into a dropped connection. When ``drain`` starts, a ``stream`` ends at once
+    with the overloaded error event (other bodies: the rest at once); returns True then.
     """
-    await sleep_until(started + (offsets[0] if offsets else 0.0))
+    stopped = await drain.sleep_until(started + (offsets[0] if offsets else 0.0))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     i = 0
-    while i < len(parts):
+    while i < len(parts) and not stopped:
         due = offsets[i]
         batch = [parts[i]]
         i += 1
         while i < len(parts) and offsets[i] <= due:
             batch.append(parts[i])
             i += 1
-        await sleep_until(started + due)
+        if await drain.sleep_until(started + due):
+            stopped, i = True, i - len(batch)
+            break
         data = b"".join(batch)
         if dribble is None:
             await send({"type": "http.response.body", "body": data, "more_body": True})
             continue
         interval, size = dribble
         for at in range(0, len(data), size):
-            if at:
-                await asyncio.sleep(interval)
+            if at and await drain.sleep_until(time.monotonic() + interval):
+                stopped = True  # the rest of this write at once, so a stream's event is whole
+                await send({"type": "http.response.body", "body": data[at:], "more_body": True})
+                break
             await send({"type": "http.response.body", "body": data[at : at + size], "more_body": True})
+    if stopped:
+        rest = SHUTDOWN_EVENT if stream else b"".join(parts[i:])
+        await send({"type": "http.response.body", "body": rest})
+        return True
     if complete:
         await send({"type": "http.response.body", "body": b""})
+    return False

@@ -91,7 +91,7 @@ def request_for(
     content: list[dict[str, str]] = [reminder(case.injected)] if case.injected else []
     content.append({"type": "text", "text": case.turn})
     return {
-        "model": "claude-sonnet-4-5",
+        "model": "claude-sonnet-4-6",
         "max_tokens": 1024,
         "tools": toolsets[case.toolset],
         "messages": [{"role": "user", "content": content}],

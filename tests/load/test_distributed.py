@@ -76,7 +76,7 @@ def test_a_worker_that_dies_makes_the_run_exit_2(tmp_path: Path) -> None:
         "-r",
         "4",
         "-t",
-        "2s",
+        "8s",  # long enough that the kill falls inside the run however slow the machine is
         "--stop-timeout",
         "2",
         "--progress-s",

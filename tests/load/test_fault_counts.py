@@ -26,6 +26,7 @@ FAULTS = (
     "slow_ms=3000; chunk=64; probability=0.006",  # 3 s between two pieces of the body: a timeout too
 )
 ONLY_MESSAGES = "; path=/v1/messages"  # not the start-up probe (GET /v1/models), which the stats would count
+# Seeded: which requests a rule hits depends only on their order, not on how busy the machine is.
 # the mock's name for what it injected -> the load test's error class
 CLASS_OF = {
     "400": "400",
@@ -42,7 +43,7 @@ CLASS_OF = {
 
 
 def test_error_counts_by_class_equal_the_injected_faults(tmp_path: Path) -> None:
-    args = [a for f in FAULTS for a in ("--fault", f + ONLY_MESSAGES)]
+    args = [a for n, f in enumerate(FAULTS) for a in ("--fault", f"{f}{ONLY_MESSAGES}; seed={n}")]
     server = start_server(tmp_path, "--latency", "instant", *args)
     try:
         data = scenarios(tmp_path, wait_s=[0.005, 0.015])

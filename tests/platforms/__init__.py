@@ -1,0 +1,1 @@
+"""Platform clients (Amazon Bedrock) against the mock on loopback."""

@@ -86,11 +86,11 @@ def test_counts(mockclaude_client, mockclaude_journal):
     for _ in range(2):
         mockclaude_client.messages.create(**ASK, tools=[WEATHER], tool_choice={{"type": "any"}},
                                           messages=[{{"role": "user", "content": "Weather in Paris?"}}])
-    mockclaude_client.messages.create(model="claude-sonnet-4-5", max_tokens=20, messages=[{{"role": "user", "content": "Hi"}}])
+    mockclaude_client.messages.create(model="claude-sonnet-4-6", max_tokens=20, messages=[{{"role": "user", "content": "Hi"}}])
     assert mockclaude_journal.count() == 3
     assert mockclaude_journal.count(model="claude-haiku-4-5", tool="get_weather") == 2
     assert mockclaude_journal.count(tool_use="get_weather") == 2
-    assert mockclaude_journal.count(model="claude-sonnet-4-5", tool="get_weather") == 0
+    assert mockclaude_journal.count(model="claude-sonnet-4-6", tool="get_weather") == 0
     assert mockclaude_journal.count(matcher=lambda e: e["request"]["body"]["max_tokens"] == 20) == 1
     assert mockclaude_journal.count(path=None, status=200) == 3
 """

@@ -116,9 +116,11 @@ def test_record_then_replay_offline(tmp_path: Path) -> None:
 
 
 def test_recorded_timing_matches_upstream_profile(tmp_path: Path) -> None:
-    """The offsets written are the upstream's: first delta near its (4x faster) 600 ms time to first token."""
+    """The offsets written are the upstream's: the first delta no earlier than its (2x slower) 600 ms time to
+    first token, so neither zero nor the recorder's own 600 ms profile. Only a lower bound: a busy machine
+    only adds delay, so this holds whatever the load."""
     recordings = tmp_path / "recordings"
-    upstream = start_server(tmp_path, "--speed", "4")
+    upstream = start_server(tmp_path, "--speed", "0.5")
     recorder = start_server(
         tmp_path, "--record-mode", "all", "--upstream", upstream.base_url, "--recordings", str(recordings)
     )
@@ -130,7 +132,9 @@ def test_recorded_timing_matches_upstream_profile(tmp_path: Path) -> None:
         stop_server(upstream)
     (recording,) = RecordingStore(recordings).all()
     first_delta = next(e.at_ms for e in recording.events if e.event == "content_block_delta")
-    assert 0.8 * 150 < first_delta < 150 + 300  # generous above: a loaded machine only adds delay
+    assert (
+        first_delta > 0.85 * 1200
+    )  # the upstream's TTFT less its 15 % jitter; the recorder's is at most 690
 
 
 def test_kill_during_streamed_recording_leaves_no_file(tmp_path: Path) -> None:

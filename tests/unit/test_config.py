@@ -159,7 +159,18 @@ def test_every_flag_reaches_the_config() -> None:
     argv += ["--record-mode", "none", "--upstream", "http://127.0.0.1:9", "--redact", "email"]
     argv += ["--replay-timing", "profile", "--access-log", "--fault", "529", "--fault", "drop_after=2"]
     argv += ["--faults", "f.yaml", "--rate-limits", "tier2", "--journal-size", "5", "--admin-remote"]
-    argv += ["--admin-token", "t", "--auth", "off"]
+    argv += ["--admin-token", "t", "--auth", "off", "--batches-kept", "7"]
+    argv += [
+        "--header-timeout-s",
+        "2",
+        "--body-timeout-s",
+        "3",
+        "--max-connections",
+        "7",
+        "--max-header-bytes",
+        "999",
+    ]
+    argv += ["--max-headers", "9", "--trusted-proxies", "10.0.0.1", "--shutdown-grace-s", "1.5"]
     config = load_config(cli._overrides(cli._parser().parse_args(argv)), env={})
     assert config == MockConfig(
         host="0.0.0.0",
@@ -190,6 +201,14 @@ def test_every_flag_reaches_the_config() -> None:
         admin_remote=True,
         admin_token="t",
         auth=AuthMode.OFF,
+        batches_kept=7,
+        header_timeout_s=2.0,
+        body_timeout_s=3.0,
+        max_connections=7,
+        max_header_bytes=999,
+        max_headers=9,
+        trusted_proxies="10.0.0.1",
+        shutdown_grace_s=1.5,
     )
     assert {f.name for f in fields(MockConfig) if getattr(config, f.name) == f.default} == set()
 

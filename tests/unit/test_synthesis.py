@@ -10,7 +10,7 @@ import pytest
 from mockclaude.protocol.cache import PromptCache
 from mockclaude.protocol.tokens import input_tokens, split_pieces, text_tokens
 from mockclaude.sources.synthesis.intent import choose_tools
-from mockclaude.sources.synthesis.toolcalls import build_input
+from mockclaude.sources.synthesis.values import build_input
 
 SCHEMAS: list[dict[str, Any]] = [
     {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]},

@@ -17,13 +17,16 @@ from mockclaude.protocol.ids import seeded_id
 from mockclaude.protocol.tokens import content_blocks, split_pieces, text_tokens
 from mockclaude.sources.synthesis import writer
 from mockclaude.sources.synthesis.intent import choose_tools, user_words
-from mockclaude.sources.synthesis.toolcalls import build_input
+from mockclaude.sources.synthesis.structured import json_answer, output_schema
+from mockclaude.sources.synthesis.values import build_input
 
 _SEED_KEYS = ("model", "system", "messages", "tools", "tool_choice", "thinking", "output_config")
 
 
 def conversation_seed(body: dict[str, Any]) -> bytes:
     subset = {k: body.get(k) for k in _SEED_KEYS}
+    if body.get("output_format") is not None:  # the beta's form of output_config.format
+        subset["output_format"] = body["output_format"]
     return hashlib.blake2b(orjson.dumps(subset, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
 
 
@@ -95,7 +98,10 @@ def synthesize(
     results = tool_results(messages)
     calls = [] if results else choose_tools(body.get("tools") or [], body.get("tool_choice"), user_text)
     forced = (body.get("tool_choice") or {}).get("type") in ("any", "tool")
-    if results:
+    schema = output_schema(body)
+    if schema is not None and not calls:
+        text = json_answer(schema, user_text, seed_bytes)
+    elif results:
         text = writer.tool_result_text(results)
     elif calls:
         text = "" if forced else writer.tool_preamble([t["name"] for t in calls])
@@ -120,7 +126,9 @@ def synthesize(
             "type": "tool_use",
             "id": seeded_id("toolu", seed_bytes, f"tool{i}"),
             "name": tool["name"],
-            "input": build_input(tool.get("input_schema") or {}, user_text),
+            "input": build_input(
+                tool.get("input_schema") or {}, user_text, seed_bytes + tool["name"].encode()
+            ),
         }
         cost = tool_use_tokens(block)
         if cost > budget:
