@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from mockclaude.api.memo import AnswerMemo, Stored
-from mockclaude.pipeline import context_edits, fallbacks
+from mockclaude.pipeline import compaction, context_edits, fallbacks
 from mockclaude.pipeline import semantic as rules_semantic
 from mockclaude.pipeline.betas import COUNT_SCHEMAS, CREATE_SCHEMAS, names_betas, not_emulated
 from mockclaude.pipeline.stages import Pipeline
@@ -118,15 +118,14 @@ class MessageRoutes:
                     return missing.reply(request.request_id)
             model = p.model(body)
             p.check_rules(body, model, rules_semantic.CREATE_RULES)
-            edited, applied = context_edits.apply(body) if beta else (body, None)
+            edited, applied = context_edits.apply(compaction.resumed(body)) if beta else (body, None)
             admission = p.admit(request, edited, model)
             states = p.rules.snapshot()  # the scenarios' states this request meets (None without scenarios)
             try:
-                answer = p.answer(
-                    Exchange(edited, model, request.headers, method=request.method, path=request.path)
-                )
+                ask = partial(self._ask, request)
+                compacted = compaction.serve(edited, model, ask) if beta else None
+                answer = ask(edited, model) if compacted is None else compacted
                 if beta:
-                    ask = partial(self._ask, request)
                     answer = fallbacks.serve(edited, answer, ask, p.catalog.usable)
             except Exception:
                 if admission is not None and p.limiter is not None:
@@ -153,7 +152,7 @@ class MessageRoutes:
         return reply
 
     def _ask(self, request: Request, body: dict[str, Any], model: ModelSpec) -> Answer:
-        """One more answer within a request (a fallback model's attempt)."""
+        """An answer within a request (the request's own, a fallback model's attempt, a compacted context)."""
         exchange = Exchange(body, model, request.headers, method=request.method, path=request.path)
         return self.pipeline.answer(exchange)
 
@@ -176,11 +175,11 @@ class MessageRoutes:
             return reply
         model = p.model(body)
         p.check_rules(body, model, rules_semantic.COUNT_RULES)
-        edited, applied = context_edits.apply(body) if beta else (body, None)
+        edited, applied = context_edits.apply(compaction.resumed(body)) if beta else (body, None)
         payload: dict[str, Any] = {"input_tokens": input_tokens(edited)}
         if applied is not None:  # the count before the edits (deferred tools are never counted)
             payload["context_management"] = {
-                "original_input_tokens": input_tokens(context_edits.loaded(body))
+                "original_input_tokens": input_tokens(context_edits.loaded(compaction.resumed(body)))
             }
         reply = JsonReply(payload=payload)
         if beta:

@@ -100,10 +100,10 @@ FIELDS: tuple[BetaField, ...] = (
     BetaField("messages[system]", "emulated"),
     BetaField("tools[].defer_loading", "emulated"),
     BetaField("fallbacks", "emulated"),
+    BetaField("context_management.edits[compact_20260112]", "emulated"),
+    BetaField("compaction", "emulated"),
+    BetaField("mcp_servers", "emulated"),
     # Beta-only, accepted only: validated, then answered as if absent.
-    BetaField("context_management.edits[compact_20260112]", "accepted only"),
-    BetaField("compaction", "accepted only"),
-    BetaField("mcp_servers", "accepted only"),
     BetaField("fallback_credit_token", "accepted only"),
     BetaField("billing_policy", "accepted only"),
     BetaField("diagnostics", "accepted only"),

@@ -6,8 +6,8 @@ Emulated: ``clear_tool_uses_20250919`` (once ``trigger`` is passed, the results 
 cleared, keeping the newest ``keep`` and any named in ``exclude_tools``; ``clear_tool_inputs`` clears their
 inputs too; nothing happens unless at least ``clear_at_least`` tokens go) and ``clear_thinking_20251015``
 (thinking blocks of all but the newest ``keep`` assistant turns are removed). Defaults as the API documents
-them: trigger 100,000 input tokens, keep 3 tool uses, keep 1 thinking turn. ``compact_20260112`` is accepted
-only (no summary is written): see docs/reference/beta.md. Tools with ``defer_loading`` stay out of the
+them: trigger 100,000 input tokens, keep 3 tool uses, keep 1 thinking turn. ``compact_20260112`` is
+:mod:`mockclaude.pipeline.compaction`'s (it changes the answer, not only the context). Tools with ``defer_loading`` stay out of the
 context until a tool search discovers them (:func:`loaded`).
 """
 

@@ -53,12 +53,14 @@ def _start_block(block: dict[str, Any]) -> dict[str, Any]:
         if block.get("citations") is not None:
             start["citations"] = []
         return start
-    if kind in ("tool_use", "server_tool_use"):
+    if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
         start = {k: v for k, v in block.items() if k != "input"}
         start["input"] = {}
         return start
     if kind == "thinking":
         return {"type": "thinking", "thinking": "", "signature": ""}
+    if kind == "compaction":  # beta: the summary comes in one delta
+        return {**copy.deepcopy(block), "content": None, "encrypted_content": None}
     return copy.deepcopy(block)
 
 
@@ -71,7 +73,7 @@ def _block_deltas(block: dict[str, Any], seed: int) -> list[tuple[dict[str, Any]
         for citation in block.get("citations") or []:
             deltas.append(({"type": "citations_delta", "citation": citation}, 0))
         return deltas
-    if kind in ("tool_use", "server_tool_use"):
+    if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
         return [
             ({"type": "input_json_delta", "partial_json": f}, text_tokens(f))
             for f in _json_fragments(block["input"])
@@ -83,6 +85,10 @@ def _block_deltas(block: dict[str, Any], seed: int) -> list[tuple[dict[str, Any]
         ]
         deltas.append(({"type": "signature_delta", "signature": block["signature"]}, 0))
         return deltas
+    if kind == "compaction":
+        content, encrypted = block.get("content"), block.get("encrypted_content")
+        delta = {"type": "compaction_delta", "content": content, "encrypted_content": encrypted}
+        return [(delta, text_tokens(content or ""))]
     return []
 
 
@@ -122,7 +128,13 @@ def message_events(message: dict[str, Any], seed: int = 0) -> list[Event]:
         events.append(Event("content_block_stop", {"type": "content_block_stop", "index": index}))
     final_usage = {
         k: usage[k]
-        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
+        for k in (
+            "input_tokens",
+            "cache_creation_input_tokens",
+            "cache_read_input_tokens",
+            "output_tokens",
+            "iterations",  # beta: fallbacks and compaction report each pass
+        )
         if k in usage
     }
     delta: dict[str, Any] = {
@@ -164,6 +176,8 @@ def accumulate(events: list[Event] | list[dict[str, Any]]) -> dict[str, Any]:
                 block["thinking"] += delta["thinking"]
             elif dtype == "signature_delta":
                 block["signature"] = delta["signature"]
+            elif dtype == "compaction_delta":
+                block.update(content=delta.get("content"), encrypted_content=delta.get("encrypted_content"))
             elif dtype == "citations_delta":
                 block.setdefault("citations", [])
                 block["citations"] = [*(block["citations"] or []), delta["citation"]]

@@ -68,11 +68,13 @@ def block_tokens(block: Any) -> int:
         return text_tokens(block.get("thinking", ""))
     if kind == "redacted_thinking":
         return max(1, len(block.get("data", "")) // 16)
-    if kind == "tool_result":
+    if kind == "compaction":  # beta: the summary the block carries
+        return text_tokens(block.get("content") or "")
+    if kind in ("tool_result", "mcp_tool_result"):
         content = block.get("content")
         inner = text_tokens(content) if isinstance(content, str) else sum(map(block_tokens, content or []))
         return 4 + inner
-    if kind in ("tool_use", "server_tool_use"):
+    if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
         return 4 + text_tokens(str(block.get("name", ""))) + text_tokens(json_text(block.get("input", {})))
     clean = {k: v for k, v in block.items() if k != "cache_control"}
     return text_tokens(json_text(clean))

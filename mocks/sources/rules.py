@@ -20,7 +20,8 @@ A rule file holds ``rules:``, a list of::
                                               # N assistant turns (the last one repeats)
 
 An answer is any of: ``text`` (``{last_user}`` and ``{tool_result}`` are filled in), ``thinking``,
-``tool_use: [{name, input}]``, ``stop_reason``, ``usage: {input_tokens, output_tokens}``,
+``tool_use: [{name, input}]``, ``mcp_tool_use: [{name, input, server, result, is_error}]`` (beta
+``mcp_servers``: a call the API makes on an MCP server, and its result), ``stop_reason``, ``usage: {input_tokens, output_tokens}``,
 ``error: {status, type, message}``, and ``latency: {ttft_ms, tokens_per_s}`` (its own pacing).
 A bad file is refused with its path and the field at fault.
 """
@@ -46,7 +47,8 @@ _WHEN_KEYS = {"model", "last_user", "tools", "has_tool_result", "tool_result", "
 _TOOL_RESULT_KEYS = {"name", "n", "is_error", "equals", "contains", "matches"}
 _RULE_KEYS = {"name", "when", "answer", "answers", "scenario", "required_state", "new_state"}
 STARTED = "Started"  # the state every scenario starts in (and returns to on reset), as in WireMock
-_ANSWER_KEYS = {"text", "thinking", "tool_use", "stop_reason", "usage", "error", "latency"}
+_ANSWER_KEYS = {"text", "thinking", "tool_use", "mcp_tool_use", "stop_reason", "usage", "error", "latency"}
+_MCP_KEYS = {"name", "input", "server", "result", "is_error"}
 _MATCHERS = ("equals", "contains", "matches")
 _STOP_REASONS = ("end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal")
 
@@ -237,6 +239,8 @@ def build_message(
         shown = "" if thinking.get("display") == "omitted" and not answer.get("thinking") else thought
         content.append({"type": "thinking", "thinking": shown, "signature": sign(thought, seed)})
         output += text_tokens(thought)
+    content += mcp_blocks(answer.get("mcp_tool_use") or [], body, seed)
+    output += sum(tool_use_tokens(b) for b in content if b["type"] == "mcp_tool_use")
     if answer.get("text"):
         text = str(answer["text"]).format_map(fill)
         content.append({"type": "text", "text": text, "citations": None})
@@ -264,6 +268,35 @@ def build_message(
         "stop_details": None,
         "usage": usage,
     }
+
+
+def mcp_blocks(calls: list[dict[str, Any]], body: dict[str, Any], seed: bytes) -> list[dict[str, Any]]:
+    """A rule's MCP calls (beta ``mcp_servers``): each an ``mcp_tool_use`` block, on the named server or the
+    request's first, and its ``mcp_tool_result`` (the API runs the call itself)."""
+    servers = [s.get("name") for s in body.get("mcp_servers") or () if isinstance(s, dict)]
+    blocks: list[dict[str, Any]] = []
+    for i, call in enumerate(calls):
+        use_id = seeded_id("mcptoolu", seed, f"rule{i}")
+        server = call.get("server") or (servers[0] if servers else "mcp")
+        blocks.append(
+            {
+                "type": "mcp_tool_use",
+                "id": use_id,
+                "name": call["name"],
+                "server_name": server,
+                "input": call.get("input") or {},
+            }
+        )
+        result = [{"type": "text", "text": str(call.get("result", "")), "citations": None}]
+        blocks.append(
+            {
+                "type": "mcp_tool_result",
+                "tool_use_id": use_id,
+                "is_error": bool(call.get("is_error", False)),
+                "content": result,
+            }
+        )
+    return blocks
 
 
 def answer_profile(answer: dict[str, Any]) -> LatencyProfile | None:
@@ -395,6 +428,14 @@ def _check_answer(where: str, answer: Any) -> None:
             raise RuleError(f"{where}.tool_use[{n}].name: a tool name is required")
         if not isinstance(call.get("input", {}), dict):
             raise RuleError(f"{where}.tool_use[{n}].input: expected an object")
+    for n, call in enumerate(answer.get("mcp_tool_use") or []):
+        if not isinstance(call, dict) or not isinstance(call.get("name"), str):
+            raise RuleError(f"{where}.mcp_tool_use[{n}].name: a tool name is required")
+        unknown = set(call) - _MCP_KEYS
+        if unknown:
+            raise RuleError(f"{where}.mcp_tool_use[{n}].{sorted(unknown)[0]}: unknown field")
+        if not isinstance(call.get("input", {}), dict):
+            raise RuleError(f"{where}.mcp_tool_use[{n}].input: expected an object")
     error = answer.get("error")
     if error is not None:
         if not isinstance(error, dict) or not isinstance(error.get("status"), int):

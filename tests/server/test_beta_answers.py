@@ -16,9 +16,8 @@ import httpx2
 import pytest
 from pydantic import TypeAdapter
 
-from mockclaude.protocol.contract import Contract
 from tests.support.conformance import ResponseConformance
-from tests.support.server import SPEC, Server, raw_post, sdk_options, start_server, stop_server
+from tests.support.server import Server, raw_post, rules_client
 
 if tuple(int(p) for p in anthropic.__version__.split(".")[:2]) < (2, 16):
     pytest.skip(f"needs SDK 2.16's beta types; installed {anthropic.__version__}", allow_module_level=True)
@@ -171,6 +170,7 @@ def batch_request(custom_id: str) -> dict[str, Any]:
             "tools": [{**LOOKUP, "defer_loading": True}],
             "context_management": {"edits": edits},
             "mcp_servers": [{"type": "url", "url": "https://mcp.example.com/sse", "name": "example"}],
+            "output_config": {"task_budget": {"type": "tokens", "total": 20000}},
         },
     }
 
@@ -181,7 +181,7 @@ def test_beta_batch_takes_beta_params_and_answers_beta_results(
     raw = client.beta.messages.batches.with_raw_response.create(requests=[batch_request("one")], betas=BETAS)
     batch = raw.parse()
     entry = journal_entry(mock_server, raw.http_response.headers["request-id"])
-    assert entry["not_emulated"] == ["requests[0].params.mcp_servers"]  # the rest is emulated
+    assert entry["not_emulated"] == ["requests[0].params.output_config.task_budget"]  # the rest is emulated
     wait_ended(client, batch.id)
     # Without betas the SDK's beta batch calls look like stable ones on the wire: name them, so the answer is
     # checked as a beta answer (the JSONL line against BetaMessageBatchIndividualResponse).
@@ -280,7 +280,7 @@ def test_journal_marks_beta_fields_accepted_but_not_emulated(
         betas=BETAS,
     )
     entry = journal_entry(mock_server, raw.http_response.headers["request-id"])
-    assert entry["not_emulated"] == ["mcp_servers", "output_config.task_budget"]
+    assert entry["not_emulated"] == ["output_config.task_budget"]  # mcp_servers is emulated
     emulated = client.beta.messages.with_raw_response.create(
         model=MODEL, max_tokens=256, messages=[{"role": "user", "content": "hi"}], betas=BETAS
     )
@@ -354,21 +354,8 @@ rules:
 
 @pytest.fixture(scope="module")
 def refusing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[anthropic.Anthropic]:
-    tmp = tmp_path_factory.mktemp("fallbacks")
-    (tmp / "rules").mkdir()
-    (tmp / "rules" / "refuse.yaml").write_text(REFUSING_RULES, encoding="utf-8")
-    server = start_server(tmp, "--latency", "instant", "--rules", str(tmp / "rules"))
-    conformance = ResponseConformance(Contract(SPEC))
-
-    def check(response: httpx2.Response) -> None:
-        response.read()
-        conformance.check_response(response)
-
-    try:
-        with httpx2.Client(event_hooks={"response": [check]}) as http:
-            yield anthropic.Anthropic(**sdk_options(server), http_client=http)
-    finally:
-        stop_server(server)
+    with rules_client(tmp_path_factory.mktemp("fallbacks"), REFUSING_RULES) as client:
+        yield client
 
 
 def test_without_fallbacks_the_refusal_is_the_answer(refusing: anthropic.Anthropic) -> None:

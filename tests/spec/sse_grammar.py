@@ -14,8 +14,8 @@ Grammar (Messages API streaming):
     error         := may appear anywhere after which the stream must end (nothing but the end follows)
 
 Each event must carry an `event:` name equal to the `type` of its JSON data. Delta types must fit the block
-(text: text_delta, citations_delta; tool_use/server_tool_use: input_json_delta; thinking: thinking_delta,
-signature_delta), and the `partial_json` fragments of a tool block must join into a JSON object.
+(text: text_delta, citations_delta; tool_use/server_tool_use/mcp_tool_use: input_json_delta; thinking: thinking_delta,
+signature_delta; beta compaction: compaction_delta), and the `partial_json` fragments of a tool block must join into a JSON object.
 
 Usage (e.g. from a mock-server test)::
 
@@ -49,7 +49,9 @@ DELTAS_FOR_BLOCK: dict[str, frozenset[str]] = {
     "text": frozenset({"text_delta", "citations_delta"}),
     "tool_use": frozenset({"input_json_delta"}),
     "server_tool_use": frozenset({"input_json_delta"}),
+    "mcp_tool_use": frozenset({"input_json_delta"}),  # beta
     "thinking": frozenset({"thinking_delta", "signature_delta"}),
+    "compaction": frozenset({"compaction_delta"}),  # beta
 }
 
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n")

@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,3 +114,25 @@ def sdk_options(server: Server) -> dict[str, Any]:
         "_strict_response_validation": True,
         "max_retries": 0,
     }
+
+
+@contextmanager
+def rules_client(tmp: Path, rules: str) -> Iterator[Any]:
+    """A mock serving ``rules`` (a rule file's YAML) at instant latency, and a strict SDK client whose every
+    answer is also checked against the spec; the server stops on exit."""
+    import anthropic
+
+    (tmp / "rules").mkdir()
+    (tmp / "rules" / "rules.yaml").write_text(rules, encoding="utf-8")
+    server = start_server(tmp, "--latency", "instant", "--rules", str(tmp / "rules"))
+    conformance = ResponseConformance(Contract(SPEC))
+
+    def check(response: httpx2.Response) -> None:
+        response.read()
+        conformance.check_response(response)
+
+    try:
+        with httpx2.Client(event_hooks={"response": [check]}) as http:
+            yield anthropic.Anthropic(**sdk_options(server), http_client=http)
+    finally:
+        stop_server(server)
