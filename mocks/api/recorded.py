@@ -14,8 +14,6 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-import orjson
-
 from mockclaude.pipeline.stages import Handler, Pipeline
 from mockclaude.sources.upstream import BATCHES, MAX_LIVE_BATCHES, batch_of, exchange_path
 from mockclaude.store.format import Recording
@@ -45,7 +43,9 @@ class RecordedRoutes:
         if upstream is None and not len(p.recordings):
             return None
         path = exchange_path(request)
-        body = orjson.loads(request.body) if request.method == "POST" and request.body else None
+        body = (
+            p.parse(request) if request.method == "POST" and request.body else None
+        )  # bad JSON: the API's 400
         live = upstream is not None and upstream.is_live_batch(request.path)
         recording = None if live else self._find(request.method, path, body)
         if upstream is not None and (live or recording is None or not p.replays_first):
