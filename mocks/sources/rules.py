@@ -337,11 +337,7 @@ def _parse_rule(path: Path, index: int, raw: Any) -> Rule:
     where = f"{path}: rules[{index}]"
     if not isinstance(raw, dict):
         raise RuleError(f"{where}: expected a mapping")
-    unknown = set(raw) - _RULE_KEYS
-    if unknown:
-        raise RuleError(
-            f"{where}.{sorted(unknown)[0]}: unknown field (expected one of {', '.join(sorted(_RULE_KEYS))})"
-        )
+    _known_fields(where, raw, _RULE_KEYS)
     for key in ("scenario", "required_state", "new_state"):
         if key in raw and (not isinstance(raw[key], str) or not raw[key]):
             raise RuleError(f"{where}.{key}: expected a non-empty string, got {raw[key]!r}")
@@ -388,11 +384,7 @@ def _parse_rule(path: Path, index: int, raw: Any) -> Rule:
 def _check_tool_result(where: str, value: Any) -> None:
     if not isinstance(value, dict) or not value:
         raise RuleError(f"{where}: expected a mapping of {', '.join(sorted(_TOOL_RESULT_KEYS))}")
-    unknown = set(value) - _TOOL_RESULT_KEYS
-    if unknown:
-        raise RuleError(
-            f"{where}.{sorted(unknown)[0]}: unknown field (expected one of {', '.join(sorted(_TOOL_RESULT_KEYS))})"
-        )
+    _known_fields(where, value, _TOOL_RESULT_KEYS)
     if sum(k in value for k in _MATCHERS) > 1:
         raise RuleError(f"{where}: give at most one of equals, contains or matches")
     if "n" in value and (isinstance(value["n"], bool) or not isinstance(value["n"], int) or value["n"] < 1):
@@ -400,6 +392,15 @@ def _check_tool_result(where: str, value: Any) -> None:
     if "is_error" in value and not isinstance(value["is_error"], bool):
         raise RuleError(f"{where}.is_error: expected true or false")
     _check_pattern(where, value)
+
+
+def _known_fields(where: str, mapping: dict[str, Any], allowed: set[str] | frozenset[str]) -> None:
+    """A field outside ``allowed`` is refused, naming it and what is allowed."""
+    unknown = set(mapping) - allowed
+    if unknown:
+        raise RuleError(
+            f"{where}.{sorted(unknown)[0]}: unknown field (expected one of {', '.join(sorted(allowed))})"
+        )
 
 
 def _check_pattern(where: str, value: dict[str, Any]) -> None:
@@ -414,11 +415,7 @@ def _check_pattern(where: str, value: dict[str, Any]) -> None:
 def _check_answer(where: str, answer: Any) -> None:
     if not isinstance(answer, dict) or not answer:
         raise RuleError(f"{where}: expected a mapping with text, tool_use, error, ...")
-    unknown = set(answer) - _ANSWER_KEYS
-    if unknown:
-        raise RuleError(
-            f"{where}.{sorted(unknown)[0]}: unknown field (expected one of {', '.join(sorted(_ANSWER_KEYS))})"
-        )
+    _known_fields(where, answer, _ANSWER_KEYS)
     if "stop_reason" in answer and answer["stop_reason"] not in _STOP_REASONS:
         raise RuleError(
             f"{where}.stop_reason: {answer['stop_reason']!r} is not one of {', '.join(_STOP_REASONS)}"
