@@ -13,7 +13,9 @@ uvicorn's httptools protocol, with what a hostile or broken client needs (the op
   ``content-length``...) is a 400.
 
 Each of these answers is the API's JSON envelope, marked as the mock's (``x-mockclaude-error``), and
-closes the connection. ``X-Forwarded-For`` is honoured only from ``--trusted-proxies``. The access log
+closes the connection gracefully: the mock half-closes, then reads and drops what the client still sends
+for up to :data:`LINGER_S` (a "lingering close", as nginx and Apache do), so the client reads the answer
+instead of a TCP reset. ``X-Forwarded-For`` is honoured only from ``--trusted-proxies``. The access log
 never shows a credential in a query string. On SIGTERM, :class:`MockServer` first tells the app to end
 its streams with the API's overloaded error event, then lets uvicorn wait at most ``--shutdown-grace-s``.
 """
@@ -98,6 +100,7 @@ class MockHttpProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._header_count = 0
         self._refusal: _Refused | None = None
+        self._lingering: asyncio.TimerHandle | None = None
 
     # -- connection ------------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -114,9 +117,13 @@ class MockHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._lingering is not None:
+            self._lingering.cancel()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._lingering is not None:  # refused and half-closed: what still arrives is dropped
+            return
         self._unset_keepalive_if_required()
         try:
             self.parser.feed_data(data)
@@ -192,10 +199,20 @@ class MockHttpProtocol(HttpToolsProtocol):
         if cycle is not None and not cycle.response_complete:
             cycle.disconnected = True  # the app sees a disconnect; its answer goes nowhere
             cycle.message_event.set()
-        self.transport.close()
+        self._close_lingering()
+
+    def _close_lingering(self) -> None:
+        """Half-close, keep reading for :data:`LINGER_S`, then close. Closing a socket with unread data
+        makes the kernel send a reset that can destroy the answer before the client has read it."""
+        if not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        self.transport.write_eof()
+        self._lingering = self.loop.call_later(LINGER_S, self.transport.close)
 
 
 _TIMEOUT = "timeout_error"
+LINGER_S = 2.0
 
 
 def protocol_class(limits: ConnectionLimits) -> type[MockHttpProtocol]:
